@@ -1,0 +1,47 @@
+package bankhook
+
+import (
+	"context"
+	"net/http"
+	"net/netip"
+	"time"
+)
+
+// stateKey is the context key of the per-request state. There is one key
+// and one state value per request, so a full chain attaches to the context
+// once instead of once per stage.
+type stateKey struct{}
+
+// reqState is what the stages learn about one request. It is created by
+// the outermost stage that needs it and shared by pointer with the inner
+// ones. A request is served by one goroutine at a time, so it needs no lock.
+type reqState struct {
+	observer Observer
+	start    time.Time
+
+	ip    netip.Addr
+	ipSet bool
+
+	body    []byte
+	bodySet bool
+
+	event    any
+	eventSet bool
+
+	key string // idempotency key, once Dedupe has computed it
+}
+
+func stateFrom(ctx context.Context) *reqState {
+	s, _ := ctx.Value(stateKey{}).(*reqState)
+	return s
+}
+
+// withState returns the request's state, attaching a new one when the
+// request has none yet.
+func withState(r *http.Request) (*reqState, *http.Request) {
+	if s := stateFrom(r.Context()); s != nil {
+		return s, r
+	}
+	s := &reqState{}
+	return s, r.WithContext(context.WithValue(r.Context(), stateKey{}, s))
+}

@@ -1,0 +1,279 @@
+package bankhook
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/shopspring/decimal"
+)
+
+// maxDecimalExponent bounds the exponent a Decimal accepts, so that a
+// hostile "1e999999999" cannot make String allocate gigabytes.
+const maxDecimalExponent = 64
+
+// maxDecimalDigits bounds the number of digits a Decimal accepts.
+const maxDecimalDigits = 128
+
+// Decimal is an exact decimal number for money. It keeps every digit it was
+// given, trailing zeros included: "10.00" prints as "10.00", and an 18-digit
+// VND amount keeps all 18 digits. It never passes through float64.
+//
+// A Decimal decodes from a JSON string ("-24.95", as bunq sends amounts) or
+// a JSON number (-24.95, as bankHub sends them) and encodes as a JSON string,
+// so that consumers in languages whose numbers are floats lose nothing.
+//
+// The zero value is 0. A Decimal is an immutable value: copy it freely; it
+// is safe for concurrent use. Arithmetic is done on the value returned by
+// [Decimal.Decimal] (github.com/shopspring/decimal).
+type Decimal struct {
+	v decimal.Decimal
+}
+
+// ParseDecimal parses a decimal in JSON number syntax: an optional minus
+// sign, digits, an optional fraction and an optional exponent ("-24.95",
+// "1000", "1.5e3"). It accepts at most 128 digits and exponents within ±64.
+func ParseDecimal(s string) (Decimal, error) {
+	return parseDecimal([]byte(s))
+}
+
+// MustParseDecimal is like [ParseDecimal] but panics on a malformed input.
+// It is meant for constants in code and tests.
+func MustParseDecimal(s string) Decimal {
+	d, err := ParseDecimal(s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// NewDecimal returns coef × 10^exp, for example NewDecimal(-2495, -2) is
+// -24.95.
+func NewDecimal(coef int64, exp int32) Decimal {
+	return Decimal{v: decimal.New(coef, exp)}
+}
+
+// DecimalFrom wraps a shopspring decimal.
+func DecimalFrom(d decimal.Decimal) Decimal { return Decimal{v: d} }
+
+// Decimal returns the value as a github.com/shopspring/decimal Decimal,
+// for arithmetic.
+func (d Decimal) Decimal() decimal.Decimal { return d.v }
+
+// String returns the digits as they were given, in plain notation: a
+// Decimal parsed from "10.00" prints "10.00", one parsed from "1.5e3"
+// prints "1500".
+func (d Decimal) String() string {
+	if exp := d.v.Exponent(); exp < 0 {
+		return d.v.StringFixed(-exp)
+	}
+	return d.v.String()
+}
+
+// Scale is the number of digits after the decimal point, as given.
+func (d Decimal) Scale() int {
+	if exp := d.v.Exponent(); exp < 0 {
+		return int(-exp)
+	}
+	return 0
+}
+
+// Sign returns -1, 0 or +1.
+func (d Decimal) Sign() int { return d.v.Sign() }
+
+// IsZero reports whether the value is 0.
+func (d Decimal) IsZero() bool { return d.v.IsZero() }
+
+// Cmp compares the values, ignoring trailing zeros: -1 if d < e, 0 if equal,
+// +1 if d > e.
+func (d Decimal) Cmp(e Decimal) int { return d.v.Cmp(e.v) }
+
+// Equal reports whether d and e are the same number ("1.50" equals "1.5").
+func (d Decimal) Equal(e Decimal) bool { return d.v.Equal(e.v) }
+
+// Rat returns the exact value as a new big.Rat.
+func (d Decimal) Rat() *big.Rat { return d.v.Rat() }
+
+// ErrInexact is returned by [Decimal.MinorUnits] when the value has more
+// fractional digits than the currency's minor unit, or does not fit an int64.
+var ErrInexact = errors.New("bankhook: decimal not representable exactly")
+
+// MinorUnits returns the value in the currency's minor unit, for a currency
+// with the given number of fraction digits (2 for EUR: "-24.95" → -2495;
+// 0 for VND). It never rounds: a value with more fraction digits, or one
+// that does not fit an int64, gives an error wrapping [ErrInexact].
+func (d Decimal) MinorUnits(fractionDigits int) (int64, error) {
+	if fractionDigits < 0 || fractionDigits > 18 {
+		return 0, fmt.Errorf("bankhook: MinorUnits(%d): fraction digits out of range 0..18", fractionDigits)
+	}
+	shifted := d.v.Shift(int32(fractionDigits))
+	if !shifted.IsInteger() {
+		return 0, fmt.Errorf("%w: %s has more than %d fraction digits", ErrInexact, d, fractionDigits)
+	}
+	bi := shifted.BigInt()
+	if !bi.IsInt64() {
+		return 0, fmt.Errorf("%w: %s in minor units overflows int64", ErrInexact, d)
+	}
+	return bi.Int64(), nil
+}
+
+// MarshalJSON encodes the digits as a JSON string.
+func (d Decimal) MarshalJSON() ([]byte, error) {
+	return strconv.AppendQuote(nil, d.String()), nil
+}
+
+// MarshalText encodes the digits as text.
+func (d Decimal) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText parses text in the syntax of [ParseDecimal].
+func (d *Decimal) UnmarshalText(b []byte) error {
+	v, err := parseDecimal(b)
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+// UnmarshalJSON accepts a JSON number or a JSON string holding one; null
+// leaves d unchanged.
+func (d *Decimal) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	switch {
+	case len(b) == 0:
+		return errors.New("bankhook: decimal: empty JSON value")
+	case string(b) == "null":
+		return nil
+	case b[0] == '"':
+		s, err := jsontext.AppendUnquote(nil, b)
+		if err != nil {
+			return fmt.Errorf("bankhook: decimal: %w", err)
+		}
+		return d.UnmarshalText(s)
+	case b[0] == '-' || (b[0] >= '0' && b[0] <= '9'):
+		return d.UnmarshalText(b)
+	default:
+		return fmt.Errorf("bankhook: decimal: want a JSON number or string, got %.20q", b)
+	}
+}
+
+// UnmarshalJSONFrom is the streaming form of UnmarshalJSON, used by
+// github.com/go-json-experiment/json.
+func (d *Decimal) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	switch v.Kind() {
+	case 'n':
+		return nil
+	case '"':
+		if bytes.IndexByte(v, '\\') < 0 {
+			return d.UnmarshalText(v[1 : len(v)-1])
+		}
+	case '0':
+		return d.UnmarshalText(v)
+	}
+	return d.UnmarshalJSON(v)
+}
+
+// MarshalJSONTo is the streaming form of MarshalJSON.
+func (d Decimal) MarshalJSONTo(enc *jsontext.Encoder) error {
+	return enc.WriteToken(jsontext.String(d.String()))
+}
+
+// parseDecimal validates JSON number syntax before converting, so that the
+// library's more permissive parser never sees "0x10", "+1", " 1" or "NaN".
+func parseDecimal(s []byte) (Decimal, error) {
+	bad := func(why string) (Decimal, error) {
+		return Decimal{}, fmt.Errorf("bankhook: decimal %.40q: %s", s, why)
+	}
+	i := 0
+	neg := false
+	if i < len(s) && s[i] == '-' {
+		neg = true
+		i++
+	}
+	intStart := i
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	intDigits := s[intStart:i]
+	if len(intDigits) == 0 {
+		return bad("no digits")
+	}
+	var fracDigits []byte
+	if i < len(s) && s[i] == '.' {
+		i++
+		start := i
+		for i < len(s) && isDigit(s[i]) {
+			i++
+		}
+		fracDigits = s[start:i]
+		if len(fracDigits) == 0 {
+			return bad("no digits after the decimal point")
+		}
+	}
+	exp := 0
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		expNeg := false
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			expNeg = s[i] == '-'
+			i++
+		}
+		start := i
+		for i < len(s) && isDigit(s[i]) {
+			if exp = exp*10 + int(s[i]-'0'); exp > maxDecimalExponent {
+				return bad("exponent out of range")
+			}
+			i++
+		}
+		if i == start {
+			return bad("no digits in the exponent")
+		}
+		if expNeg {
+			exp = -exp
+		}
+	}
+	if i != len(s) {
+		return bad("unexpected character")
+	}
+	nDigits := len(intDigits) + len(fracDigits)
+	if nDigits > maxDecimalDigits {
+		return bad("too many digits")
+	}
+	exp32 := int32(exp - len(fracDigits))
+	if nDigits <= 18 {
+		var coef int64
+		for _, c := range intDigits {
+			coef = coef*10 + int64(c-'0')
+		}
+		for _, c := range fracDigits {
+			coef = coef*10 + int64(c-'0')
+		}
+		if neg {
+			coef = -coef
+		}
+		return Decimal{v: decimal.New(coef, exp32)}, nil
+	}
+	digits := make([]byte, 0, nDigits+1)
+	if neg {
+		digits = append(digits, '-')
+	}
+	digits = append(append(digits, intDigits...), fracDigits...)
+	coef, ok := new(big.Int).SetString(string(digits), 10)
+	if !ok {
+		return bad("not a number")
+	}
+	if exp32 < math.MinInt32/2 {
+		return bad("exponent out of range")
+	}
+	return Decimal{v: decimal.NewFromBigInt(coef, exp32)}, nil
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
