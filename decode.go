@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime/debug"
+	"strconv"
 	"time"
 )
 
@@ -83,5 +85,115 @@ func EventFrom[E Event](ctx context.Context) (E, bool) {
 	return e, ok
 }
 
-// keepTime is referenced so the import stays while the file grows.
-var _ = time.Second
+// StatusError is an error a [Handle] function returns to choose the
+// answer: Status 503 asks the bank to retry later, a 2xx status
+// acknowledges the event with that status. Err is kept for the logs.
+type StatusError struct {
+	Status int
+	Err    error
+}
+
+// Error returns "bankhook: status 503: cause".
+func (e *StatusError) Error() string {
+	if e.Err == nil {
+		return "bankhook: status " + strconv.Itoa(e.Status)
+	}
+	return "bankhook: status " + strconv.Itoa(e.Status) + ": " + e.Err.Error()
+}
+
+// Unwrap returns Err.
+func (e *StatusError) Unwrap() error { return e.Err }
+
+// PanicError is what [Handle] reports to the Observer for a handler that
+// panicked.
+type PanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the goroutine's stack at the panic
+}
+
+// Error returns "bankhook: handler panicked: value".
+func (e *PanicError) Error() string { return fmt.Sprintf("bankhook: handler panicked: %v", e.Value) }
+
+// ErrNoEvent is reported (as a 500) when [Handle] runs without a decoded
+// event of its type: [Decode] is missing from the chain, or decodes
+// another type.
+var ErrNoEvent = errors.New("bankhook: no decoded event of the handler's type: put Decode before Handle")
+
+// Handle turns a typed function into the chain's final handler. The event
+// is the one [Decode] kept. The answer follows fn's result:
+//
+//   - nil: 200, and the Observer is told the event was handled;
+//   - a [*StatusError] (anywhere in the chain of wrapped errors): its
+//     Status — 2xx acknowledges, anything else is refused as handler_failed;
+//   - the request's deadline passed (see [Deadline]): 503 timeout;
+//   - any other error: 500 handler_failed;
+//   - a panic: recovered, 500 handler_failed, reported to the Observer
+//     as a [*PanicError] with the stack.
+//
+// Every non-2xx answer makes the bank deliver the event again.
+func Handle[E Event](fn func(ctx context.Context, e E) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e, ok := EventFrom[E](r.Context())
+		if !ok {
+			Reject(w, r, http.StatusInternalServerError, ReasonHandlerFailed, ErrNoEvent)
+			return
+		}
+		ctx := r.Context()
+		err := callHandler(ctx, fn, e)
+		var se *StatusError
+		var pe *PanicError
+		switch {
+		case err == nil:
+			acknowledge(w, r, http.StatusOK)
+		case errors.As(err, &pe):
+			Reject(w, r, http.StatusInternalServerError, ReasonHandlerFailed, err)
+		case errors.As(err, &se) && se.Status >= 100 && se.Status <= 999:
+			if Acknowledged(se.Status) {
+				acknowledge(w, r, se.Status)
+				return
+			}
+			Reject(w, r, se.Status, ReasonHandlerFailed, err)
+		case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+			Reject(w, r, http.StatusServiceUnavailable, ReasonTimeout, err)
+		default:
+			Reject(w, r, http.StatusInternalServerError, ReasonHandlerFailed, err)
+		}
+	})
+}
+
+func callHandler[E Event](ctx context.Context, fn func(context.Context, E) error, e E) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = &PanicError{Value: p, Stack: debug.Stack()}
+		}
+	}()
+	return fn(ctx, e)
+}
+
+func acknowledge(w http.ResponseWriter, r *http.Request, status int) {
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(status)
+	obs, s := observerOf(r)
+	var key string
+	if s != nil {
+		key = s.key
+	}
+	obs.Handled(r, Outcome{Status: status, Key: key, Elapsed: elapsed(s)})
+}
+
+// Deadline gives the rest of the chain a context deadline d from now, so
+// a slow handler gives up (and the bank retries) before the bank's own
+// timeout counts the delivery as failed: bankHub waits 30 s, so 25 s
+// leaves room to answer. d ≤ 0 sets no deadline.
+func Deadline(d time.Duration) Middleware {
+	return func(next http.Handler) http.Handler {
+		if d <= 0 {
+			return next
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithTimeout(r.Context(), d)
+			defer cancel()
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
+}

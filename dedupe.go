@@ -1,0 +1,421 @@
+package bankhook
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/golang-lru/v2/simplelru"
+)
+
+// HeaderIdempotentReplayed is set to "true" on an answer that Dedupe gave
+// from its store, for an event that was already handled.
+const HeaderIdempotentReplayed = "Idempotent-Replayed"
+
+// Defaults sized for the banks' retry windows.
+const (
+	// DefaultDedupeTTL is how long a handled event is remembered: bankHub
+	// retries for 24 h, and a failed bunq callback can be re-sent by hand
+	// days later.
+	DefaultDedupeTTL = 72 * time.Hour
+	// DefaultLease is how long a reservation blocks a key before a crashed
+	// holder's key can be taken over.
+	DefaultLease = 60 * time.Second
+	// DefaultLRUCapacity is the number of keys the in-memory store keeps.
+	DefaultLRUCapacity = 100_000
+)
+
+// State is the state of an idempotency key in a [Store].
+type State uint8
+
+// The states a [Reservation] reports.
+const (
+	// Reserved: the caller now holds the key and must Complete or Release
+	// it with the reservation's Token before its lease ends.
+	Reserved State = iota + 1
+	// InFlight: another caller holds the key; its lease has not ended.
+	InFlight
+	// Done: the event was handled; Status is what was answered.
+	Done
+)
+
+// String returns "reserved", "in_flight" or "done".
+func (s State) String() string {
+	switch s {
+	case Reserved:
+		return "reserved"
+	case InFlight:
+		return "in_flight"
+	case Done:
+		return "done"
+	}
+	return "State(" + strconv.Itoa(int(s)) + ")"
+}
+
+// Reservation is the answer of [Store.Reserve].
+type Reservation struct {
+	State  State  // Reserved, InFlight or Done
+	Status int    // for Done: the status that was answered
+	Token  string // for Reserved: fences the holder's Complete and Release
+}
+
+// Store remembers idempotency keys for [Dedupe]. A key is absent, reserved
+// (held by one caller for a lease, so a crashed process cannot block it
+// forever) or done (the answered status, kept for a TTL).
+//
+// Implementations must make each method atomic per key and safe for
+// concurrent use from several goroutines (and, for shared stores, several
+// processes). Expiry must be checked on read.
+type Store interface {
+	// Reserve takes the key for lease if it is absent or its lease or TTL
+	// has ended (State Reserved, with a fresh Token), and otherwise reports
+	// InFlight or Done.
+	Reserve(ctx context.Context, key string, lease time.Duration) (Reservation, error)
+	// Complete marks a key the caller holds as done with status for ttl. It
+	// returns an error wrapping ErrLeaseLost when token no longer holds the
+	// key (the lease ended, or another caller took it over).
+	Complete(ctx context.Context, key, token string, status int, ttl time.Duration) error
+	// Release forgets a key the caller holds, so the next delivery runs the
+	// handler again. It returns an error wrapping ErrLeaseLost when token no
+	// longer holds the key.
+	Release(ctx context.Context, key, token string) error
+}
+
+// Errors of the dedupe stage and its stores.
+var (
+	// ErrLeaseLost: the reservation's lease ended or was taken over
+	// before Complete or Release; the holder's result is not recorded.
+	ErrLeaseLost = errors.New("bankhook: reservation lease lost")
+	// ErrNoKey: no idempotency key could be derived for the request.
+	ErrNoKey = errors.New("bankhook: no idempotency key for the request")
+)
+
+// LRUStore is the embedded [Store]: one process, bounded memory. It keeps
+// at most its capacity of keys and evicts the least recently used when
+// full. Leases and TTLs expire per key and are checked on every read; no
+// goroutine sweeps.
+//
+// An evicted key is forgotten: if the bank retries it, it is handled
+// again. Size the capacity to hold every key of the retry window (see the
+// README's sizing rule): the default, 100,000 keys, covers about 23 events
+// a minute for 72 h.
+//
+// An LRUStore is safe for concurrent use. Use [NewLRUStore]; the zero
+// value is not usable.
+type LRUStore struct {
+	now  func() time.Time
+	next atomic.Uint64 // token counter
+
+	mu    sync.Mutex // guards cache; every transition happens under it
+	cache *simplelru.LRU[string, lruEntry]
+}
+
+type lruEntry struct {
+	state   State
+	status  int32
+	token   string
+	expires int64 // unix nanoseconds
+}
+
+// LRUStoreOptions configures [NewLRUStoreWith].
+type LRUStoreOptions struct {
+	// Capacity is the number of keys kept. Default 100,000.
+	Capacity int
+	// Now is the clock leases and TTLs are measured on. Default time.Now.
+	Now func() time.Time
+}
+
+// NewLRUStore returns an in-memory store holding at most capacity keys
+// (100,000 when capacity ≤ 0).
+func NewLRUStore(capacity int) *LRUStore {
+	return NewLRUStoreWith(LRUStoreOptions{Capacity: capacity})
+}
+
+// NewLRUStoreWith returns an in-memory store configured by o.
+func NewLRUStoreWith(o LRUStoreOptions) *LRUStore {
+	if o.Capacity <= 0 {
+		o.Capacity = DefaultLRUCapacity
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	c, err := simplelru.NewLRU[string, lruEntry](o.Capacity, nil)
+	if err != nil { // only for a non-positive size, excluded above
+		panic(err)
+	}
+	return &LRUStore{now: o.Now, cache: c}
+}
+
+// Len is the number of keys held, expired ones included until they are
+// read or evicted.
+func (s *LRUStore) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cache.Len()
+}
+
+// Reserve implements [Store].
+func (s *LRUStore) Reserve(_ context.Context, key string, lease time.Duration) (Reservation, error) {
+	now := s.now().UnixNano()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if e, ok := s.cache.Get(key); ok && now < e.expires {
+		if e.state == Done {
+			return Reservation{State: Done, Status: int(e.status)}, nil
+		}
+		return Reservation{State: InFlight}, nil
+	}
+	tok := strconv.FormatUint(s.next.Add(1), 36)
+	s.cache.Add(key, lruEntry{state: Reserved, token: tok, expires: now + int64(lease)})
+	return Reservation{State: Reserved, Token: tok}, nil
+}
+
+// Complete implements [Store].
+func (s *LRUStore) Complete(_ context.Context, key, token string, status int, ttl time.Duration) error {
+	now := s.now().UnixNano()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.holds(key, token, now); err != nil {
+		return err
+	}
+	s.cache.Add(key, lruEntry{state: Done, status: int32(status), expires: now + int64(ttl)})
+	return nil
+}
+
+// Release implements [Store].
+func (s *LRUStore) Release(_ context.Context, key, token string) error {
+	now := s.now().UnixNano()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.holds(key, token, now); err != nil {
+		return err
+	}
+	s.cache.Remove(key)
+	return nil
+}
+
+// holds checks that token holds key with a live lease. s.mu must be held.
+func (s *LRUStore) holds(key, token string, now int64) error {
+	e, ok := s.cache.Peek(key)
+	if !ok || e.state != Reserved || e.token != token || now >= e.expires {
+		return fmt.Errorf("%w: key %q", ErrLeaseLost, key)
+	}
+	return nil
+}
+
+// DedupeOptions configures [Dedupe]. The zero value is ready to use.
+type DedupeOptions struct {
+	// Store remembers keys. Default: a new LRUStore of 100,000 keys, for
+	// this middleware alone.
+	Store Store
+	// TTL is how long a handled event is remembered. Default 72 h.
+	TTL time.Duration
+	// Lease is how long a delivery being handled blocks its key; a crashed
+	// holder blocks it no longer than this. Make it longer than the
+	// handler's deadline. Default 60 s.
+	Lease time.Duration
+	// FailClosed answers 503 store_unavailable while the store fails, so
+	// the bank retries later. By default (false) the handler runs anyway:
+	// delivery stays at-least-once while the store is down, and the
+	// failure is logged.
+	FailClosed bool
+	// Key derives the idempotency key. Default: the decoded event's
+	// IdempotencyKey (see Decode), else "sha256:" and the hex SHA-256 of
+	// the body kept by ReadBody. An error is answered 400 bad_payload.
+	Key func(*http.Request) (string, error)
+	// Logger receives store failures and lost leases. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// Dedupe runs the wrapped handler at most once per event, as far as its
+// store remembers: the first delivery reserves the event's key and runs
+// the handler; a 2xx answer (a handler that writes nothing answers 200)
+// marks the key done, anything else, a panic (released, then re-panicked)
+// or a cancelled request releases it so the bank's retry runs it again.
+//
+// A delivery whose key is held by another in-flight delivery is answered
+// 409 in_flight with Retry-After; one whose key is done is answered with
+// the stored status and Idempotent-Replayed: true, without calling the
+// handler. A handler that returns without writing anything after its
+// request was cancelled has not handled the event: its key is released. When the store fails, the handler runs anyway (at-least-once)
+// unless FailClosed is set (503 store_unavailable). No delivery is ever
+// answered 2xx without its event having been handled.
+func Dedupe(o DedupeOptions) Middleware {
+	if o.Store == nil {
+		o.Store = NewLRUStore(0)
+	}
+	if o.TTL <= 0 {
+		o.TTL = DefaultDedupeTTL
+	}
+	if o.Lease <= 0 {
+		o.Lease = DefaultLease
+	}
+	if o.Key == nil {
+		o.Key = DefaultKey
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	retryAfter := strconv.FormatInt(int64((o.Lease+time.Second-1)/time.Second), 10)
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			key, err := o.Key(r)
+			if err == nil && key == "" {
+				err = ErrNoKey
+			}
+			if err != nil {
+				Reject(w, r, http.StatusBadRequest, ReasonBadPayload, err)
+				return
+			}
+			st, r := withState(r)
+			st.key = key
+			ctx := r.Context()
+
+			res, err := o.Store.Reserve(ctx, key, o.Lease)
+			if err != nil {
+				if o.FailClosed {
+					w.Header().Set("Retry-After", retryAfter)
+					Reject(w, r, http.StatusServiceUnavailable, ReasonStoreUnavailable, err)
+					return
+				}
+				o.Logger.LogAttrs(ctx, slog.LevelError, "bankhook: dedupe store failed; handling without dedupe",
+					slog.String("key", key), slog.String("error", err.Error()))
+				next.ServeHTTP(w, r)
+				return
+			}
+			switch res.State {
+			case Done:
+				w.Header().Set(HeaderIdempotentReplayed, "true")
+				w.Header().Set("Content-Length", "0")
+				w.WriteHeader(res.Status)
+				obs, st := observerOf(r)
+				obs.Handled(r, Outcome{Status: res.Status, Key: key, Replayed: true, Elapsed: elapsed(st)})
+				return
+			case InFlight:
+				w.Header().Set("Retry-After", retryAfter)
+				Reject(w, r, http.StatusConflict, ReasonInFlight, fmt.Errorf("bankhook: key %q is being handled", key))
+				return
+			case Reserved:
+			default:
+				Reject(w, r, http.StatusInternalServerError, ReasonStoreUnavailable,
+					fmt.Errorf("bankhook: store answered unknown state %v for key %q", res.State, key))
+				return
+			}
+			runReserved(o, next, w, r, key, res.Token)
+		})
+	}
+}
+
+func runReserved(o DedupeOptions, next http.Handler, w http.ResponseWriter, r *http.Request, key, token string) {
+	// The result must be recorded even when the request is cancelled.
+	ctx := context.WithoutCancel(r.Context())
+	rec := &statusRecorder{ResponseWriter: w}
+	done := false
+	defer func() {
+		if done {
+			return
+		}
+		p := recover()
+		if err := o.Store.Release(ctx, key, token); err != nil {
+			o.Logger.LogAttrs(ctx, slog.LevelError, "bankhook: dedupe release failed",
+				slog.String("key", key), slog.String("error", err.Error()))
+		}
+		if p != nil {
+			panic(p)
+		}
+	}()
+	next.ServeHTTP(rec, r)
+	done = true
+	status := rec.statusOr200()
+	// A handler that wrote nothing because its request was cancelled has
+	// not handled the event, whatever net/http answers for it.
+	if !Acknowledged(status) || (rec.status == 0 && r.Context().Err() != nil) {
+		if err := o.Store.Release(ctx, key, token); err != nil {
+			o.Logger.LogAttrs(ctx, slog.LevelError, "bankhook: dedupe release failed",
+				slog.String("key", key), slog.String("error", err.Error()))
+		}
+		return
+	}
+	// The event was handled and the answer is on its way: a failure here
+	// only means a later retry may run the handler again.
+	if err := o.Store.Complete(ctx, key, token, status, o.TTL); err != nil {
+		o.Logger.LogAttrs(ctx, slog.LevelError, "bankhook: dedupe complete failed; a retry may be handled again",
+			slog.String("key", key), slog.String("error", err.Error()))
+	}
+}
+
+// DefaultKey is the default [DedupeOptions.Key]: the decoded event's
+// IdempotencyKey, else "sha256:" and the hex SHA-256 of the kept body.
+func DefaultKey(r *http.Request) (string, error) {
+	s := stateFrom(r.Context())
+	if s == nil {
+		return "", ErrNoBody
+	}
+	if s.eventSet {
+		if e, ok := s.event.(Event); ok {
+			if k := e.IdempotencyKey(); k != "" {
+				return k, nil
+			}
+			return "", ErrNoKey
+		}
+	}
+	if !s.bodySet {
+		return "", ErrNoBody
+	}
+	sum := sha256.Sum256(s.body)
+	return "sha256:" + hex.EncodeToString(sum[:]), nil
+}
+
+// IdempotencyKeyFrom returns the key Dedupe computed for the request.
+func IdempotencyKeyFrom(ctx context.Context) (string, bool) {
+	s := stateFrom(ctx)
+	if s == nil || s.key == "" {
+		return "", false
+	}
+	return s.key, true
+}
+
+func elapsed(s *reqState) time.Duration {
+	if s == nil || s.start.IsZero() {
+		return 0
+	}
+	return time.Since(s.start)
+}
+
+// statusRecorder remembers the status the wrapped handler answered.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if s.status == 0 && code >= 200 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+func (s *statusRecorder) statusOr200() int {
+	if s.status == 0 {
+		return http.StatusOK
+	}
+	return s.status
+}

@@ -1,0 +1,148 @@
+package bankhook
+
+import (
+	"fmt"
+	"math"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/golang-lru/v2/simplelru"
+	"golang.org/x/time/rate"
+)
+
+// Rate limit defaults: generous for a bank (bunq and bankHub send a few
+// events a second at most), tight for a flood.
+const (
+	DefaultRate       rate.Limit = 50
+	DefaultBurst                 = 100
+	DefaultMaxClients            = 10_000
+)
+
+// rateShards spreads clients over independently locked LRUs, so
+// concurrent requests from different senders rarely wait on one lock.
+const rateShards = 16
+
+// RateLimitOptions configures [RateLimit]. The zero value allows each
+// client 50 requests a second with bursts of 100, tracking 10,000 clients.
+type RateLimitOptions struct {
+	// Rate is the sustained number of requests a second per client.
+	// Default 50. rate.Inf disables limiting.
+	Rate rate.Limit
+	// Burst is how many requests a client may make at once. Default 100.
+	Burst int
+	// MaxClients bounds the number of clients tracked. When more send, the
+	// least recently seen client is forgotten (and starts again with a full
+	// burst), so a flood of source addresses cannot grow memory.
+	// Default 10,000.
+	MaxClients int
+	// Now is the clock the limiters run on. Default time.Now.
+	Now func() time.Time
+}
+
+// RateLimit limits requests per client address (the one [ClientIP]
+// resolved, or RemoteAddr) with a token bucket from golang.org/x/time/rate
+// per client, kept in a bounded LRU. A client over its rate is answered
+// 429 rate_limited with Retry-After: the whole seconds until its next
+// token, at least 1. The body is not read.
+//
+// Each call returns an independent limiter; it is safe for concurrent use.
+func RateLimit(o RateLimitOptions) Middleware {
+	l := newClientLimiter(o)
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			addr := clientAddr(r)
+			wait, ok := l.allow(addr)
+			if !ok {
+				w.Header().Set("Retry-After", strconv.FormatInt(retryAfterSeconds(wait), 10))
+				Reject(w, r, http.StatusTooManyRequests, ReasonRateLimited,
+					fmt.Errorf("bankhook: %s over %v requests/s (burst %d)", addr, l.rate, l.burst))
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+type clientLimiter struct {
+	rate   rate.Limit
+	burst  int
+	now    func() time.Time
+	shards [rateShards]limiterShard
+}
+
+type limiterShard struct {
+	mu  sync.Mutex // guards lru
+	lru *simplelru.LRU[netip.Addr, *rate.Limiter]
+}
+
+func newClientLimiter(o RateLimitOptions) *clientLimiter {
+	if o.Rate == 0 {
+		o.Rate = DefaultRate
+	}
+	if o.Burst <= 0 {
+		o.Burst = DefaultBurst
+	}
+	if o.MaxClients <= 0 {
+		o.MaxClients = DefaultMaxClients
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	l := &clientLimiter{rate: o.Rate, burst: o.Burst, now: o.Now}
+	per := max(1, (o.MaxClients+rateShards-1)/rateShards)
+	for i := range l.shards {
+		c, err := simplelru.NewLRU[netip.Addr, *rate.Limiter](per, nil)
+		if err != nil { // only for a non-positive size, excluded above
+			panic(err)
+		}
+		l.shards[i].lru = c
+	}
+	return l
+}
+
+// allow takes one token for addr. When none is left it reports how long
+// until the next one.
+func (l *clientLimiter) allow(addr netip.Addr) (time.Duration, bool) {
+	if l.rate == rate.Inf {
+		return 0, true
+	}
+	sh := &l.shards[shardOf(addr)]
+	sh.mu.Lock()
+	lim, ok := sh.lru.Get(addr)
+	if !ok {
+		lim = rate.NewLimiter(l.rate, l.burst)
+		sh.lru.Add(addr, lim)
+	}
+	sh.mu.Unlock()
+
+	now := l.now()
+	if lim.AllowN(now, 1) {
+		return 0, true
+	}
+	if l.rate <= 0 {
+		return time.Duration(math.MaxInt64), false
+	}
+	need := 1 - lim.TokensAt(now)
+	return time.Duration(need / float64(l.rate) * float64(time.Second)), false
+}
+
+// shardOf mixes the address's bytes into a shard index.
+func shardOf(a netip.Addr) uint32 {
+	b := a.As16()
+	var h uint64 = 14695981039346656037
+	for _, c := range b[8:] { // IPv4 and the host half of IPv6 vary most
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return uint32(h>>32) % rateShards
+}
+
+// retryAfterSeconds rounds a wait up to whole seconds, at least 1, capped
+// at a day.
+func retryAfterSeconds(d time.Duration) int64 {
+	s := int64((d + time.Second - 1) / time.Second)
+	return min(max(s, 1), 86400)
+}
