@@ -17,8 +17,8 @@ import (
 // events a second at most), tight for a flood.
 const (
 	DefaultRate       rate.Limit = 50
-	DefaultBurst                 = 100
-	DefaultMaxClients            = 10_000
+	DefaultBurst      int        = 100
+	DefaultMaxClients int        = 10_000
 )
 
 // rateShards spreads clients over independently locked LRUs, so

@@ -1,0 +1,114 @@
+package bankhook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// ReceiverOptions configures [NewReceiver]: the whole pipeline in one
+// value. The provider packages fill it with their bank's defaults
+// (bunq.NewReceiver, bankhub.NewReceiver); use it directly for any other
+// JSON webhook.
+//
+// There is no unauthenticated zero value: at least one of Allow, Tokens or
+// Verifier must be set, so a receiver never accepts events from anyone.
+type ReceiverOptions struct {
+	// Observer is told of every rejection and every acknowledged event.
+	// Default: SlogObserver(nil), logging through slog.Default().
+	Observer Observer
+	// TrustedProxies are your load balancers or reverse proxies (CIDRs or
+	// addresses): only from them is X-Forwarded-For believed. Default none.
+	TrustedProxies []string
+	// Allow is the senders' allowlist. It may be replaced at run time with
+	// (*IPAllowlist).Replace. Nil means no address check (then Tokens or
+	// Verifier must be set).
+	Allow *IPAllowlist
+	// RateLimit limits requests per sender. The zero value is RateLimit's
+	// defaults (50/s, burst 100, 10,000 senders).
+	RateLimit RateLimitOptions
+	// Body limits method, content type and size. The zero value accepts
+	// POST application/json up to 1 MiB.
+	Body BodyOptions
+	// TokenParam is the query parameter holding the URL token. Default
+	// "token".
+	TokenParam string
+	// Tokens, when not empty, are the accepted URL tokens (several during
+	// a rotation). Default: no token check.
+	Tokens []string
+	// Verifier, when set, checks each request (a bank's signature).
+	Verifier Verifier
+	// Dedupe configures the dedupe stage. The zero value is an in-memory
+	// LRUStore of 100,000 keys, TTL 72 h, lease 60 s, fail open.
+	Dedupe DedupeOptions
+	// Deadline bounds each handler call. Default 25 s (bankHub gives up
+	// after 30 s). Negative means none.
+	Deadline time.Duration
+}
+
+// DefaultDeadline is the handler deadline receivers use by default: it
+// answers before bankHub's 30 s timeout counts the delivery as failed.
+const DefaultDeadline = 25 * time.Second
+
+// ErrNoSenderCheck is returned by NewReceiver when neither an allowlist, a
+// token nor a verifier is configured.
+var ErrNoSenderCheck = errors.New("bankhook: receiver would accept events from anyone: set Allow, Tokens or Verifier")
+
+// NewReceiver assembles the whole pipeline — Observe, ClientIP, AllowIPs,
+// RateLimit, RequireToken, ReadBody, Verify, Decode, Dedupe, Deadline,
+// Handle — around handle, with decode turning bodies into events. Stages
+// that are not configured (no allowlist, no tokens, no verifier) are left
+// out. The token is checked before the body is read: it is in the URL.
+func NewReceiver[E Event](decode func([]byte) (E, error), handle func(context.Context, E) error, o ReceiverOptions) (http.Handler, error) {
+	if decode == nil || handle == nil {
+		return nil, errors.New("bankhook: NewReceiver needs a decode and a handle function")
+	}
+	if o.Allow == nil && len(o.Tokens) == 0 && o.Verifier == nil {
+		return nil, ErrNoSenderCheck
+	}
+	tokens := o.Tokens[:0:0]
+	for _, t := range o.Tokens {
+		if t != "" {
+			tokens = append(tokens, t)
+		}
+	}
+	if len(o.Tokens) > 0 && len(tokens) == 0 {
+		return nil, errors.New("bankhook: every configured token is empty")
+	}
+	var trusted *IPAllowlist
+	if len(o.TrustedProxies) > 0 {
+		var err error
+		if trusted, err = NewIPAllowlist(o.TrustedProxies...); err != nil {
+			return nil, fmt.Errorf("bankhook: trusted proxies: %w", err)
+		}
+	}
+	if o.RateLimit.Rate < 0 || o.RateLimit.Burst < 0 || o.RateLimit.MaxClients < 0 {
+		return nil, fmt.Errorf("bankhook: negative rate limit setting %+v", o.RateLimit)
+	}
+	if o.Body.MaxBytes < 0 {
+		return nil, fmt.Errorf("bankhook: negative body limit %d", o.Body.MaxBytes)
+	}
+	if o.Deadline == 0 {
+		o.Deadline = DefaultDeadline
+	}
+	if o.Dedupe.Lease > 0 && o.Deadline > 0 && o.Dedupe.Lease <= o.Deadline {
+		return nil, fmt.Errorf("bankhook: dedupe lease %v must be longer than the handler deadline %v", o.Dedupe.Lease, o.Deadline)
+	}
+
+	m := []Middleware{Observe(o.Observer), ClientIP(trusted)}
+	if o.Allow != nil {
+		m = append(m, AllowIPs(o.Allow))
+	}
+	m = append(m, RateLimit(o.RateLimit))
+	if len(tokens) > 0 {
+		m = append(m, RequireToken(o.TokenParam, tokens...))
+	}
+	m = append(m, ReadBody(o.Body))
+	if o.Verifier != nil {
+		m = append(m, Verify(o.Verifier))
+	}
+	m = append(m, Decode(decode), Dedupe(o.Dedupe), Deadline(o.Deadline))
+	return Chain(Handle(handle), m...), nil
+}
