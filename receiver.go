@@ -93,8 +93,14 @@ func NewReceiver[E Event](decode func([]byte) (E, error), handle func(context.Co
 	if o.Deadline == 0 {
 		o.Deadline = DefaultDeadline
 	}
-	if o.Dedupe.Lease > 0 && o.Deadline > 0 && o.Dedupe.Lease <= o.Deadline {
-		return nil, fmt.Errorf("bankhook: dedupe lease %v must be longer than the handler deadline %v", o.Dedupe.Lease, o.Deadline)
+	lease := o.Dedupe.Lease
+	if lease <= 0 {
+		lease = DefaultLease
+	}
+	if o.Deadline > 0 && lease <= o.Deadline {
+		// Otherwise a slow first delivery could lose its key to a retry
+		// while it is still being handled.
+		return nil, fmt.Errorf("bankhook: dedupe lease %v must be longer than the handler deadline %v", lease, o.Deadline)
 	}
 
 	m := []Middleware{Observe(o.Observer), ClientIP(trusted)}
