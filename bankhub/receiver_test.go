@@ -1,0 +1,172 @@
+package bankhub_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bankhook/bankhook"
+	"github.com/bankhook/bankhook/bankhub"
+)
+
+const bankhubSender = "34.87.150.47:51234"
+
+func post(h http.Handler, target, remote string, body []byte) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(http.MethodPost, target, bytes.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	r.RemoteAddr = remote
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+func TestNewReceiverConfig(t *testing.T) {
+	handler := func(context.Context, *bankhub.Webhook) error { return nil }
+	tests := []struct {
+		name    string
+		cfg     bankhub.Config
+		wantErr string
+	}{
+		{"handler only", bankhub.Config{Handler: handler}, ""},
+		{"nothing to call", bankhub.Config{}, "needs a Handler or Routes"},
+		{"zero route", bankhub.Config{Routes: []bankhub.Route{{}}}, "Routes[0] was not built with On"},
+		{"event routed twice", bankhub.Config{Routes: []bankhub.Route{
+			bankhub.On(func(context.Context, *bankhub.Webhook, *bankhub.NewTransaction) error { return nil }),
+			bankhub.On(func(context.Context, *bankhub.Webhook, *bankhub.NewTransaction) error { return nil }),
+		}}, "*bankhub.NewTransaction routed twice"},
+		{"bad allow entry", bankhub.Config{Handler: handler, Allow: []string{"34.87.150.470"}}, `"34.87.150.470"`},
+		{"lease shorter than deadline", bankhub.Config{Handler: handler, Deadline: 90 * time.Second}, "lease"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := bankhub.NewReceiver(tt.cfg)
+			if tt.wantErr == "" {
+				require.NoError(t, err)
+				require.NotNil(t, h)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.wantErr)
+		})
+	}
+}
+
+func TestNewReceiverSenders(t *testing.T) {
+	body := readTestdata(t, "TRANSACTIONS_DEFAULT_UPDATE.json")
+	ok := func(context.Context, *bankhub.Webhook) error { return nil }
+	tests := []struct {
+		name    string
+		sandbox bool
+		remote  string
+		want    int
+	}{
+		{"production sender 1", false, "34.87.150.47:1", http.StatusOK},
+		{"production sender 2", false, "34.124.145.244:1", http.StatusOK},
+		{"sandbox sender refused in production", false, "20.2.69.168:1", http.StatusForbidden},
+		{"sandbox sender", true, "20.2.69.168:1", http.StatusOK},
+		{"production sender refused in sandbox", true, "34.87.150.47:1", http.StatusForbidden},
+		{"neighbour address", false, "34.87.150.48:1", http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := bankhub.NewReceiver(bankhub.Config{Handler: ok, Sandbox: tt.sandbox, Observer: bankhook.ObserverFuncs{}})
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, post(h, "/bankhub", tt.remote, body).Code)
+		})
+	}
+}
+
+func TestNewReceiverRoutesAndDedupe(t *testing.T) {
+	var txs, grants, revoked atomic.Int32
+	h, err := bankhub.NewReceiver(bankhub.Config{
+		Routes: []bankhub.Route{
+			bankhub.On(func(_ context.Context, _ *bankhub.Webhook, e *bankhub.NewTransaction) error {
+				txs.Add(1)
+				assert.Equal(t, "123456789012345678", e.Transaction.Amount.String())
+				return nil
+			}),
+			bankhub.On(func(_ context.Context, _ *bankhub.Webhook, e *bankhub.GrantFailed) error {
+				grants.Add(1)
+				assert.NotEmpty(t, e.GrantID)
+				return nil
+			}),
+		},
+		Handler:  func(context.Context, *bankhub.Webhook) error { revoked.Add(1); return nil },
+		Observer: bankhook.ObserverFuncs{},
+	})
+	require.NoError(t, err)
+
+	for _, name := range []string{"TRANSACTIONS_DEFAULT_UPDATE", "GRANT_ERROR", "GRANT_USER_PERMISSION_REVOKED"} {
+		body := readTestdata(t, name+".json")
+		for attempt := range 3 { // bankHub's retries of one delivery
+			w := post(h, "/bankhub", bankhubSender, body)
+			require.Equal(t, http.StatusOK, w.Code, name)
+			assert.Equal(t, attempt > 0, w.Header().Get(bankhook.HeaderIdempotentReplayed) == "true")
+		}
+	}
+	assert.Equal(t, int32(1), txs.Load())
+	assert.Equal(t, int32(1), grants.Load())
+	assert.Equal(t, int32(1), revoked.Load())
+}
+
+func TestNewReceiverBadPayloadNamesField(t *testing.T) {
+	h, err := bankhub.NewReceiver(bankhub.Config{
+		Handler:  func(context.Context, *bankhub.Webhook) error { return nil },
+		Observer: bankhook.ObserverFuncs{},
+	})
+	require.NoError(t, err)
+	w := post(h, "/bankhub", bankhubSender, []byte(`{"webhookType":"TRANSACTIONS","webhookCode":"DEFAULT_UPDATE","transaction":{"id":"t1","amount":"ten"}}`))
+	require.Equal(t, http.StatusBadRequest, w.Code)
+	var p struct{ Reason, Field string }
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &p))
+	assert.Equal(t, "bad_payload", p.Reason)
+	assert.Equal(t, "/transaction/amount", p.Field)
+}
+
+// A bankHub receiver in a mux, with one typed function per kind of event.
+func ExampleNewReceiver() {
+	receiver, err := bankhub.NewReceiver(bankhub.Config{
+		Routes: []bankhub.Route{
+			bankhub.On(func(ctx context.Context, w *bankhub.Webhook, e *bankhub.NewTransaction) error {
+				tx := e.Transaction
+				fmt.Println("new transaction", tx.ID, tx.Amount, tx.Currency)
+				return nil
+			}),
+			bankhub.On(func(ctx context.Context, w *bankhub.Webhook, e *bankhub.GrantFailed) error {
+				fmt.Println("grant", e.GrantID, "needs the user:", e.Error.ErrorCode)
+				return nil
+			}),
+		},
+		Observer: bankhook.ObserverFuncs{},
+	})
+	if err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("POST /webhooks/bankhub", receiver)
+
+	for _, name := range []string{"TRANSACTIONS_DEFAULT_UPDATE", "GRANT_ERROR"} {
+		body, _ := os.ReadFile("testdata/" + name + ".json")
+		r := httptest.NewRequest(http.MethodPost, "/webhooks/bankhub", bytes.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		r.RemoteAddr = "34.124.145.244:443"
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, r)
+		fmt.Println(w.Code)
+	}
+	// Output:
+	// new transaction b2e4c6a8-1d3f-4a5b-8c7d-9e0f1a2b3c4d 123456789012345678 VND
+	// 200
+	// grant 8c3f2a10-5b7e-4d21-9f6a-1e2d3c4b5a69 needs the user: OTP_REQUIRED
+	// 200
+}
