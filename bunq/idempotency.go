@@ -1,0 +1,91 @@
+package bunq
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"strconv"
+	"time"
+
+	"github.com/bankhook/bankhook"
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+var _ bankhook.Event = (*Notification)(nil)
+
+// IdempotencyKey identifies the event the notification reports, for
+// deduplication. It is
+//
+//	bunq:<category>:<event type>:<object type>:<id>@<updated>
+//
+// for example "bunq:MUTATION:MUTATION_CREATED:Payment:108864@2017-11-08T11:20:03.950184Z",
+// where id and updated are the object's "id" and "updated" (RFC 3339, UTC).
+// For an object without both (an [Unknown] object, a bunq.me result, one
+// whose id is 0 or whose updated time is absent) the last part is
+// "sha256=<hex>", the SHA-256 of the object's JSON in RFC 8785 canonical
+// form (for typed objects, of the fields this package models).
+//
+// The key does not depend on the body's formatting (spacing, member order,
+// escapes). It differs when the object is updated, when the same object
+// arrives under another category or event type, and between objects. The
+// category, event type and object type are kept readable; bytes other than
+// letters, digits, '_', '-' and '.' are percent-encoded so that the parts
+// cannot run into one another. The key is never empty.
+func (n *Notification) IdempotencyKey() string {
+	b := make([]byte, 0, 128)
+	b = append(b, "bunq:"...)
+	b = appendKeyPart(b, string(n.Category))
+	b = append(b, ':')
+	b = appendKeyPart(b, string(n.EventType))
+	b = append(b, ':')
+	if n.Object == nil {
+		return string(append(b, ":none"...))
+	}
+	b = appendKeyPart(b, n.Object.ObjectType())
+	b = append(b, ':')
+	if id, updated := n.Object.identity(); id != 0 && !updated.IsZero() {
+		b = strconv.AppendInt(b, id, 10)
+		b = append(b, '@')
+		return string(updated.UTC().AppendFormat(b, time.RFC3339Nano))
+	}
+	b = append(b, "sha256="...)
+	sum := objectDigest(n.Object)
+	return string(hex.AppendEncode(b, sum[:]))
+}
+
+// objectDigest is the SHA-256 of the object's canonical JSON. An object
+// that cannot be encoded (only a hand-built Unknown with invalid Raw can
+// fail) is hashed from its type and raw bytes.
+func objectDigest(o Object) [32]byte {
+	var raw []byte
+	var err error
+	if u, ok := o.(*Unknown); ok {
+		raw = append([]byte(nil), u.Raw...)
+	} else {
+		raw, err = json.Marshal(o, encodeOptions)
+	}
+	v := jsontext.Value(raw)
+	if err == nil {
+		err = v.Canonicalize()
+	}
+	if err != nil {
+		return sha256.Sum256(append([]byte(o.ObjectType()+"\x00"), raw...))
+	}
+	return sha256.Sum256(v)
+}
+
+// appendKeyPart appends s, percent-encoding every byte that is not a
+// letter, digit, '_', '-' or '.'.
+func appendKeyPart(b []byte, s string) []byte {
+	const hexDigits = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '-', c == '.':
+			b = append(b, c)
+		default:
+			b = append(b, '%', hexDigits[c>>4], hexDigits[c&15])
+		}
+	}
+	return b
+}

@@ -1,0 +1,31 @@
+package bunq
+
+import (
+	"time"
+
+	"github.com/bankhook/bankhook"
+)
+
+// ProductionRanges are the addresses bunq's production environment sends
+// callbacks from. bunq's sandbox calls from unlisted, changing AWS
+// addresses, so a sandbox receiver cannot be restricted by address (use a
+// URL token instead). bunq says the addresses may change and that it
+// announces changes in advance: keep the allowlist replaceable at run time.
+//
+// Treat the slice as read-only.
+var ProductionRanges = []string{"185.40.108.0/22"}
+
+// RetrySchedule is how bunq redelivers a callback that was not answered
+// with a 2xx: up to 5 retries, one minute apart, so 6 attempts within
+// about 5 minutes. After the sixth failed attempt bunq stops and lists the
+// delivery under notification-filter-failure (see [DecodeFailureListing]),
+// from where it can be re-sent by hand ([RetryFailuresBody]).
+//
+// bunq documents no timeout for an answer, so Timeout is 0.
+//
+// Treat the value as read-only.
+var RetrySchedule = bankhook.RetryPolicy{
+	Name:    "bunq",
+	Delays:  []time.Duration{time.Minute, time.Minute, time.Minute, time.Minute, time.Minute},
+	Timeout: 0,
+}
