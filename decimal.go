@@ -16,7 +16,8 @@ import (
 // hostile "1e999999999" cannot make String allocate gigabytes.
 const maxDecimalExponent = 64
 
-// maxDecimalDigits bounds the number of digits a Decimal accepts.
+// maxDecimalDigits bounds the number of digits of a Decimal written out in
+// plain notation.
 const maxDecimalDigits = 128
 
 // Decimal is an exact decimal number for money. It keeps every digit it was
@@ -35,8 +36,10 @@ type Decimal struct {
 }
 
 // ParseDecimal parses a decimal in JSON number syntax: an optional minus
-// sign, digits, an optional fraction and an optional exponent ("-24.95",
-// "1000", "1.5e3"). It accepts at most 128 digits and exponents within ±64.
+// sign, digits without a leading zero, an optional fraction and an
+// optional exponent ("-24.95", "1000", "1.5e3"). It accepts exponents
+// within ±64 and at most 128 digits written out in plain notation (as
+// [Decimal.String] prints them: "1e3" is 4 digits, "1e-3" is 4).
 func ParseDecimal(s string) (Decimal, error) {
 	return parseDecimal([]byte(s))
 }
@@ -206,6 +209,9 @@ func parseDecimal(s []byte) (Decimal, error) {
 	if len(intDigits) == 0 {
 		return bad("no digits")
 	}
+	if len(intDigits) > 1 && intDigits[0] == '0' {
+		return bad("leading zero")
+	}
 	var fracDigits []byte
 	if i < len(s) && s[i] == '.' {
 		i++
@@ -244,10 +250,16 @@ func parseDecimal(s []byte) (Decimal, error) {
 		return bad("unexpected character")
 	}
 	nDigits := len(intDigits) + len(fracDigits)
-	if nDigits > maxDecimalDigits {
+	exp32 := int32(exp - len(fracDigits))
+	// Bound the digits String prints (plain notation, "1e3" is "1000"), not
+	// only those given, so that every accepted value's String parses again.
+	plain := nDigits + int(exp32)
+	if exp32 < 0 {
+		plain = max(nDigits, 1-int(exp32))
+	}
+	if plain > maxDecimalDigits {
 		return bad("too many digits")
 	}
-	exp32 := int32(exp - len(fracDigits))
 	if nDigits <= 18 {
 		var coef int64
 		for _, c := range intDigits {

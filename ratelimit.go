@@ -2,6 +2,7 @@ package bankhook
 
 import (
 	"fmt"
+	"hash/maphash"
 	"math"
 	"net/http"
 	"net/netip"
@@ -35,7 +36,9 @@ type RateLimitOptions struct {
 	Burst int
 	// MaxClients bounds the number of clients tracked. When more send, the
 	// least recently seen client is forgotten (and starts again with a full
-	// burst), so a flood of source addresses cannot grow memory.
+	// burst), so a flood of source addresses cannot grow memory. Clients
+	// are spread over 16 independently locked shards of MaxClients/16
+	// (rounded up) each, and eviction is per shard.
 	// Default 10,000.
 	MaxClients int
 	// Now is the clock the limiters run on. Default time.Now.
@@ -70,6 +73,7 @@ type clientLimiter struct {
 	rate   rate.Limit
 	burst  int
 	now    func() time.Time
+	seed   maphash.Seed // keys shardOf
 	shards [rateShards]limiterShard
 }
 
@@ -91,7 +95,7 @@ func newClientLimiter(o RateLimitOptions) *clientLimiter {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	l := &clientLimiter{rate: o.Rate, burst: o.Burst, now: o.Now}
+	l := &clientLimiter{rate: o.Rate, burst: o.Burst, now: o.Now, seed: maphash.MakeSeed()}
 	per := max(1, (o.MaxClients+rateShards-1)/rateShards)
 	for i := range l.shards {
 		c, err := simplelru.NewLRU[netip.Addr, *rate.Limiter](per, nil)
@@ -109,7 +113,7 @@ func (l *clientLimiter) allow(addr netip.Addr) (time.Duration, bool) {
 	if l.rate == rate.Inf {
 		return 0, true
 	}
-	sh := &l.shards[shardOf(addr)]
+	sh := &l.shards[l.shardOf(addr)]
 	sh.mu.Lock()
 	lim, ok := sh.lru.Get(addr)
 	if !ok {
@@ -126,23 +130,28 @@ func (l *clientLimiter) allow(addr netip.Addr) (time.Duration, bool) {
 		return time.Duration(math.MaxInt64), false
 	}
 	need := 1 - lim.TokensAt(now)
-	return time.Duration(need / float64(l.rate) * float64(time.Second)), false
+	wait := need / float64(l.rate) * float64(time.Second)
+	if wait >= math.MaxInt64 { // a very small rate: do not overflow Duration
+		return time.Duration(math.MaxInt64), false
+	}
+	return time.Duration(wait), false
 }
 
-// shardOf mixes the address's bytes into a shard index.
-func shardOf(a netip.Addr) uint32 {
+// shardOf hashes the address into a shard index with a per-limiter key,
+// so that neighbouring addresses (one bank's /22) spread over all shards
+// and a sender cannot aim its addresses at one shard.
+func (l *clientLimiter) shardOf(a netip.Addr) uint64 {
 	b := a.As16()
-	var h uint64 = 14695981039346656037
-	for _, c := range b[8:] { // IPv4 and the host half of IPv6 vary most
-		h ^= uint64(c)
-		h *= 1099511628211
-	}
-	return uint32(h>>32) % rateShards
+	return maphash.Bytes(l.seed, b[:]) % rateShards
 }
 
 // retryAfterSeconds rounds a wait up to whole seconds, at least 1, capped
 // at a day.
 func retryAfterSeconds(d time.Duration) int64 {
+	const day = 86400
+	if d >= day*time.Second { // before rounding up, which could overflow
+		return day
+	}
 	s := int64((d + time.Second - 1) / time.Second)
-	return min(max(s, 1), 86400)
+	return max(s, 1)
 }

@@ -1,0 +1,343 @@
+package bankhook_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bankhook/bankhook"
+)
+
+// bodySeen is a final handler that records what ReadBody handed on.
+type bodySeen struct {
+	calls  int
+	kept   []byte // BodyFrom
+	rbody  []byte // read from r.Body
+	keptOK bool
+}
+
+func (h *bodySeen) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.calls++
+	h.kept, h.keptOK = bankhook.BodyFrom(r.Context())
+	h.rbody, _ = io.ReadAll(r.Body)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// readBodyChain is Observe (discarding reports) + ReadBody(o) + h.
+func readBodyChain(o bankhook.BodyOptions, h http.Handler) http.Handler {
+	return bankhook.Chain(h, bankhook.Observe(bankhook.ObserverFuncs{}), bankhook.ReadBody(o))
+}
+
+// jsonPost is a POST of body with Content-Type application/json.
+func jsonPost(body string) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "/hook", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	return r
+}
+
+func TestReadBodyMethod(t *testing.T) {
+	tests := []struct {
+		name      string
+		methods   []string
+		method    string
+		wantAllow string // "" when the method is accepted
+	}{
+		{name: "POST by default", method: http.MethodPost},
+		{name: "GET refused", method: http.MethodGet, wantAllow: "POST"},
+		{name: "PUT refused", method: http.MethodPut, wantAllow: "POST"},
+		{name: "lower-case post is another method", method: "post", wantAllow: "POST"},
+		{name: "configured PUT", methods: []string{http.MethodPost, http.MethodPut}, method: http.MethodPut},
+		{name: "Allow lists every method", methods: []string{http.MethodPost, http.MethodPut}, method: http.MethodDelete,
+			wantAllow: "POST, PUT"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			final := &bodySeen{}
+			r := httptest.NewRequest(tc.method, "/hook", nil)
+			r.Header.Set("Content-Type", "application/json")
+			if tc.wantAllow != "" {
+				r.Body = unreadBody{t}
+			} else {
+				r.Body = io.NopCloser(strings.NewReader(`{}`))
+			}
+			rec := serveGuard(readBodyChain(bankhook.BodyOptions{Methods: tc.methods}, final), r)
+			if tc.wantAllow == "" {
+				assert.Equal(t, http.StatusNoContent, rec.Code)
+				assert.Equal(t, 1, final.calls)
+				return
+			}
+			problemOf(t, rec, http.StatusMethodNotAllowed, bankhook.ReasonMethodNotAllowed)
+			assert.Equal(t, tc.wantAllow, rec.Header().Get("Allow"))
+			assert.Zero(t, final.calls)
+		})
+	}
+}
+
+func TestReadBodyContentType(t *testing.T) {
+	tests := []struct {
+		name    string
+		types   []string
+		header  []string // Content-Type lines; none for a missing header
+		allowed bool
+	}{
+		{name: "json", header: []string{"application/json"}, allowed: true},
+		{name: "charset parameter", header: []string{"application/json; charset=utf-8"}, allowed: true},
+		{name: "upper case", header: []string{"Application/JSON"}, allowed: true},
+		{name: "upper-case charset", header: []string{"APPLICATION/JSON;Charset=UTF-8"}, allowed: true},
+		{name: "missing"},
+		{name: "empty", header: []string{""}},
+		{name: "wrong", header: []string{"text/plain"}},
+		{name: "form", header: []string{"application/x-www-form-urlencoded"}},
+		{name: "json suffix is another type", header: []string{"application/problem+json"}},
+		{name: "malformed: no subtype", header: []string{"application/"}},
+		{name: "malformed: bad parameter", header: []string{"application/json; charset"}},
+		{name: "malformed: only parameters", header: []string{"; charset=utf-8"}},
+		{name: "configured type", types: []string{"application/vnd.bank+json"}, header: []string{"application/vnd.bank+json"}, allowed: true},
+		{name: "configured list excludes json", types: []string{"application/vnd.bank+json"}, header: []string{"application/json"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			final := &bodySeen{}
+			r := httptest.NewRequest(http.MethodPost, "/hook", nil)
+			for _, v := range tc.header {
+				r.Header.Add("Content-Type", v)
+			}
+			if tc.allowed {
+				r.Body = io.NopCloser(strings.NewReader(`{}`))
+			} else {
+				r.Body = unreadBody{t}
+			}
+			rec := serveGuard(readBodyChain(bankhook.BodyOptions{ContentTypes: tc.types}, final), r)
+			if tc.allowed {
+				assert.Equal(t, http.StatusNoContent, rec.Code)
+				assert.Equal(t, []byte(`{}`), final.kept)
+				return
+			}
+			problemOf(t, rec, http.StatusUnsupportedMediaType, bankhook.ReasonUnsupportedMediaType)
+			assert.Zero(t, final.calls)
+		})
+	}
+}
+
+// slowBody is a body of unknown length served in small reads.
+type slowBody struct {
+	data string
+	err  error // returned once data is exhausted; nil means io.EOF
+}
+
+func (c *slowBody) Read(p []byte) (int, error) {
+	if c.data == "" {
+		if c.err != nil {
+			return 0, c.err
+		}
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), 7)], c.data)
+	c.data = c.data[n:]
+	return n, nil
+}
+
+func (*slowBody) Close() error { return nil }
+
+func TestReadBodySize(t *testing.T) {
+	const limit = 64
+	tests := []struct {
+		name      string
+		declared  int64 // Content-Length; -1 for unknown (chunked)
+		body      string
+		unread    bool // the limit must be enforced before reading
+		wantTaken bool
+	}{
+		{name: "declared over the limit", declared: limit + 1, unread: true},
+		{name: "declared far over the limit", declared: 1 << 40, unread: true},
+		{name: "declared exactly the limit", declared: limit, body: strings.Repeat("a", limit), wantTaken: true},
+		{name: "chunked exactly the limit", declared: -1, body: strings.Repeat("a", limit), wantTaken: true},
+		{name: "chunked one over", declared: -1, body: strings.Repeat("a", limit+1)},
+		{name: "chunked far over", declared: -1, body: strings.Repeat("a", 10*limit)},
+		{name: "lying: declared small, body over the limit", declared: 10, body: strings.Repeat("a", 10*limit)},
+		{name: "lying: declared zero, body over the limit", declared: 0, body: strings.Repeat("a", limit+1)},
+		{name: "empty chunked", declared: -1, body: "", wantTaken: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var obs observed
+			final := &bodySeen{}
+			h := bankhook.Chain(final, obs.observer(), bankhook.ReadBody(bankhook.BodyOptions{MaxBytes: limit}))
+			r := jsonPost("")
+			r.ContentLength = tc.declared
+			if tc.unread {
+				r.Body = unreadBody{t}
+			} else {
+				r.Body = &slowBody{data: tc.body}
+			}
+			rec := serveGuard(h, r)
+			if tc.wantTaken {
+				require.Equal(t, http.StatusNoContent, rec.Code)
+				assert.Equal(t, tc.body, string(final.kept))
+				assert.Equal(t, tc.body, string(final.rbody))
+				return
+			}
+			problemOf(t, rec, http.StatusRequestEntityTooLarge, bankhook.ReasonBodyTooLarge)
+			assert.Zero(t, final.calls)
+			require.Len(t, obs.rejected, 1)
+		})
+	}
+}
+
+func TestReadBodyDefaultLimit(t *testing.T) {
+	tests := []struct {
+		name string
+		size int64
+		want int
+	}{
+		{"1 MiB", bankhook.DefaultMaxBody, http.StatusNoContent},
+		{"1 MiB + 1", bankhook.DefaultMaxBody + 1, http.StatusRequestEntityTooLarge},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := jsonPost(strings.Repeat(" ", int(tc.size)))
+			r.ContentLength = -1 // make ReadBody count while reading
+			rec := serveGuard(readBodyChain(bankhook.BodyOptions{}, &bodySeen{}), r)
+			assert.Equal(t, tc.want, rec.Code)
+		})
+	}
+}
+
+// TestReadBodyLyingContentLengthOverTheWire sends a request whose
+// Content-Length is smaller than what follows it, over a real connection:
+// the server reads only the declared bytes as the body, and the rest never
+// reaches the handler as part of it.
+func TestReadBodyLyingContentLengthOverTheWire(t *testing.T) {
+	bodies := make(chan []byte, 2)
+	srv := httptest.NewServer(readBodyChain(bankhook.BodyOptions{MaxBytes: 64},
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, _ := bankhook.BodyFrom(r.Context())
+			bodies <- b
+			w.WriteHeader(http.StatusNoContent)
+		})))
+	defer srv.Close()
+
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	require.NoError(t, err)
+	defer conn.Close()
+	const declared = `{"id":42}` + "\n"
+	_, err = io.WriteString(conn, "POST /hook HTTP/1.1\r\nHost: bank\r\nContent-Type: application/json\r\n"+
+		"Content-Length: "+strconv.Itoa(len(declared))+"\r\n\r\n"+declared+strings.Repeat("x", 1000))
+	require.NoError(t, err)
+
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+	assert.Equal(t, declared, string(<-bodies))
+}
+
+func TestReadBodyKeepsBody(t *testing.T) {
+	const payload = `{"NotificationUrl":{"category":"MUTATION"}}`
+	final := &bodySeen{}
+	rec := serveGuard(readBodyChain(bankhook.BodyOptions{}, final), jsonPost(payload))
+
+	require.Equal(t, http.StatusNoContent, rec.Code)
+	assert.True(t, final.keptOK)
+	assert.Equal(t, payload, string(final.kept), "BodyFrom")
+	assert.Equal(t, payload, string(final.rbody), "r.Body is readable again")
+
+	t.Run("later stages and the handler all see it", func(t *testing.T) {
+		var inner []byte
+		second := func(next http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				inner, _ = io.ReadAll(r.Body)
+				next.ServeHTTP(w, r)
+			})
+		}
+		final := &bodySeen{}
+		h := bankhook.Chain(final, bankhook.Observe(bankhook.ObserverFuncs{}), bankhook.ReadBody(bankhook.BodyOptions{}), second)
+		serveGuard(h, jsonPost(payload))
+		assert.Equal(t, payload, string(inner))
+		assert.Equal(t, payload, string(final.kept))
+		assert.Empty(t, final.rbody, "r.Body was consumed by the stage before, like any reader")
+	})
+	t.Run("empty body", func(t *testing.T) {
+		final := &bodySeen{}
+		r := jsonPost("")
+		r.Body = http.NoBody
+		rec := serveGuard(readBodyChain(bankhook.BodyOptions{}, final), r)
+		require.Equal(t, http.StatusNoContent, rec.Code)
+		assert.True(t, final.keptOK)
+		assert.Empty(t, final.kept)
+	})
+	t.Run("no ReadBody", func(t *testing.T) {
+		b, ok := bankhook.BodyFrom(jsonPost(payload).Context())
+		assert.False(t, ok)
+		assert.Nil(t, b)
+	})
+}
+
+// timeoutErr is a net.Error that reports a timeout, like a server's read
+// deadline passing.
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string   { return "i/o timeout" }
+func (timeoutErr) Timeout() bool   { return true }
+func (timeoutErr) Temporary() bool { return true }
+
+var _ net.Error = timeoutErr{}
+
+func TestReadBodyReadError(t *testing.T) {
+	tests := []struct {
+		name   string
+		err    error
+		status int
+		reason bankhook.Reason
+	}{
+		{"broken connection", errors.New("connection reset by peer"), http.StatusBadRequest, bankhook.ReasonBadPayload},
+		{"unexpected EOF", io.ErrUnexpectedEOF, http.StatusBadRequest, bankhook.ReasonBadPayload},
+		{"net.Error timeout", timeoutErr{}, http.StatusRequestTimeout, bankhook.ReasonTimeout},
+		{"deadline exceeded", os.ErrDeadlineExceeded, http.StatusRequestTimeout, bankhook.ReasonTimeout},
+		{"context deadline", context.DeadlineExceeded, http.StatusRequestTimeout, bankhook.ReasonTimeout},
+		{"wrapped timeout", &net.OpError{Op: "read", Net: "tcp", Err: timeoutErr{}}, http.StatusRequestTimeout, bankhook.ReasonTimeout},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var obs observed
+			final := &bodySeen{}
+			h := bankhook.Chain(final, obs.observer(), bankhook.ReadBody(bankhook.BodyOptions{}))
+			r := jsonPost("")
+			r.ContentLength = -1
+			r.Body = &slowBody{data: `{"partial":`, err: tc.err}
+			rec := serveGuard(h, r)
+
+			problemOf(t, rec, tc.status, tc.reason)
+			assert.NotContains(t, rec.Body.String(), tc.err.Error())
+			assert.Zero(t, final.calls)
+			require.Len(t, obs.rejected, 1)
+			assert.ErrorIs(t, obs.rejected[0].Err, tc.err)
+		})
+	}
+}
+
+// TestReadBodyOrder checks that the cheap checks come first: a request
+// with a bad method, a bad type and a huge body is refused for its method.
+func TestReadBodyOrder(t *testing.T) {
+	r := httptest.NewRequest(http.MethodGet, "/hook", nil)
+	r.Header.Set("Content-Type", "text/plain")
+	r.ContentLength = 1 << 30
+	r.Body = unreadBody{t}
+	rec := serveGuard(readBodyChain(bankhook.BodyOptions{}, &bodySeen{}), r)
+	problemOf(t, rec, http.StatusMethodNotAllowed, bankhook.ReasonMethodNotAllowed)
+
+	r.Method = http.MethodPost
+	rec = serveGuard(readBodyChain(bankhook.BodyOptions{}, &bodySeen{}), r)
+	problemOf(t, rec, http.StatusUnsupportedMediaType, bankhook.ReasonUnsupportedMediaType)
+}
