@@ -101,8 +101,9 @@ func BodyFrom(ctx context.Context) ([]byte, bool) {
 
 var errTooLarge = errors.New("bankhook: body too large")
 
-// readLimited reads at most max bytes from rc, sized by the declared length
-// when there is one, and reports errTooLarge when more arrive.
+// readLimited reads at most max bytes from rc into one buffer, sized by
+// the declared length when there is one, and reports errTooLarge when more
+// arrive.
 func readLimited(rc io.ReadCloser, declared, max int64) ([]byte, error) {
 	if rc == nil || rc == http.NoBody {
 		return []byte{}, nil
@@ -111,15 +112,23 @@ func readLimited(rc io.ReadCloser, declared, max int64) ([]byte, error) {
 	if declared >= 0 && declared <= max {
 		size = declared + 1 // room to see a body longer than declared
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size))
-	n, err := buf.ReadFrom(io.LimitReader(rc, max+1))
-	if err != nil {
-		return nil, err
+	buf := make([]byte, 0, size)
+	for {
+		if len(buf) == cap(buf) {
+			buf = slices.Grow(buf, int(min(int64(cap(buf)), max+1-int64(len(buf)))))
+		}
+		n, err := rc.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > max {
+			return nil, errTooLarge
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	if n > max {
-		return nil, errTooLarge
-	}
-	return buf.Bytes(), nil
 }
 
 func checkContentType(header string, allowed []string) error {

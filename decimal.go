@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"math"
 	"math/big"
 	"strconv"
 
@@ -260,7 +259,13 @@ func parseDecimal(s []byte) (Decimal, error) {
 	if plain > maxDecimalDigits {
 		return bad("too many digits")
 	}
-	if nDigits <= 18 {
+	// A positive exponent is written out ("1e3" is stored as 1000), so
+	// that equal plain forms are equal values, field for field.
+	zeros := 0
+	if exp32 > 0 {
+		zeros, exp32 = int(exp32), 0
+	}
+	if nDigits+zeros <= 18 {
 		var coef int64
 		for _, c := range intDigits {
 			coef = coef*10 + int64(c-'0')
@@ -268,22 +273,25 @@ func parseDecimal(s []byte) (Decimal, error) {
 		for _, c := range fracDigits {
 			coef = coef*10 + int64(c-'0')
 		}
+		for range zeros {
+			coef *= 10
+		}
 		if neg {
 			coef = -coef
 		}
 		return Decimal{v: decimal.New(coef, exp32)}, nil
 	}
-	digits := make([]byte, 0, nDigits+1)
+	digits := make([]byte, 0, nDigits+zeros+1)
 	if neg {
 		digits = append(digits, '-')
 	}
 	digits = append(append(digits, intDigits...), fracDigits...)
+	for range zeros {
+		digits = append(digits, '0')
+	}
 	coef, ok := new(big.Int).SetString(string(digits), 10)
 	if !ok {
 		return bad("not a number")
-	}
-	if exp32 < math.MinInt32/2 {
-		return bad("exponent out of range")
 	}
 	return Decimal{v: decimal.NewFromBigInt(coef, exp32)}, nil
 }

@@ -46,8 +46,8 @@ type RateLimitOptions struct {
 }
 
 // RateLimit limits requests per client address (the one [ClientIP]
-// resolved, or RemoteAddr) with a token bucket from golang.org/x/time/rate
-// per client, kept in a bounded LRU. A client over its rate is answered
+// resolved, or RemoteAddr; an IPv6 client is its /64) with a token bucket
+// from golang.org/x/time/rate per client, kept in a bounded LRU. A client over its rate is answered
 // 429 rate_limited with Retry-After: the whole seconds until its next
 // token, at least 1. The body is not read.
 //
@@ -56,7 +56,7 @@ func RateLimit(o RateLimitOptions) Middleware {
 	l := newClientLimiter(o)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			addr := clientAddr(r)
+			addr := limitKey(clientAddr(r))
 			wait, ok := l.allow(addr)
 			if !ok {
 				w.Header().Set("Retry-After", strconv.FormatInt(retryAfterSeconds(wait), 10))
@@ -67,6 +67,19 @@ func RateLimit(o RateLimitOptions) Middleware {
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// limitKey is the client a request counts against: its IPv4 address, or
+// the /64 of its IPv6 address — one IPv6 host usually holds a whole /64,
+// and would otherwise pick a fresh address, and a fresh bucket, for every
+// request.
+func limitKey(a netip.Addr) netip.Addr {
+	if a.Is6() && !a.Is4In6() {
+		b := a.As16()
+		clear(b[8:])
+		return netip.AddrFrom16(b)
+	}
+	return a
 }
 
 type clientLimiter struct {

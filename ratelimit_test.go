@@ -146,7 +146,8 @@ func TestRateLimitClients(t *testing.T) {
 		want  bool // whether then passes
 	}{
 		{name: "other client independent", first: req{"185.40.108.1:1", ""}, then: req{"185.40.108.2:1", ""}, want: true},
-		{name: "ipv6 client independent", first: req{"[2001:db8::1]:1", ""}, then: req{"[2001:db8::2]:1", ""}, want: true},
+		{name: "ipv6 clients in other /64s independent", first: req{"[2001:db8::1]:1", ""}, then: req{"[2001:db8:0:1::1]:1", ""}, want: true},
+		{name: "ipv6 addresses of one /64 are one client", first: req{"[2001:db8::1]:1", ""}, then: req{"[2001:db8::2]:1", ""}},
 		{name: "same client other port", first: req{"185.40.108.1:1", ""}, then: req{"185.40.108.1:2", ""}},
 		{name: "ipv4-mapped is the same client", first: req{"185.40.108.1:1", ""}, then: req{"[::ffff:185.40.108.1]:2", ""}},
 		{name: "without ClientIP the proxy is the client", first: req{"10.0.0.1:1", "185.40.108.1"}, then: req{"10.0.0.1:1", "185.40.108.2"}},
@@ -271,4 +272,23 @@ func BenchmarkRateLimit(b *testing.B) {
 			check(b, w)
 		})
 	})
+}
+
+func TestRateLimitIPv6Slash64(t *testing.T) {
+	clock := time.Unix(1_700_000_000, 0)
+	h := bankhook.RateLimit(bankhook.RateLimitOptions{Rate: 1, Burst: 2, Now: func() time.Time { return clock }})(
+		http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	send := func(remote string) int {
+		r := httptest.NewRequest(http.MethodPost, "/", nil)
+		r.RemoteAddr = remote
+		w := httptest.NewRecorder()
+		bankhook.Observe(bankhook.ObserverFuncs{})(h).ServeHTTP(w, r)
+		return w.Code
+	}
+	// Hopping between addresses of one /64 does not earn fresh buckets.
+	assert.Equal(t, http.StatusOK, send("[2001:db8:1:2::1]:1000"))
+	assert.Equal(t, http.StatusOK, send("[2001:db8:1:2::2]:1000"))
+	assert.Equal(t, http.StatusTooManyRequests, send("[2001:db8:1:2:ffff::3]:1000"))
+	// Another /64 is another client.
+	assert.Equal(t, http.StatusOK, send("[2001:db8:1:3::1]:1000"))
 }

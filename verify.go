@@ -76,10 +76,18 @@ type VerifierFunc func(r *http.Request, body []byte) error
 // Verify calls f(r, body).
 func (f VerifierFunc) Verify(r *http.Request, body []byte) error { return f(r, body) }
 
+// ErrNoVerifier is reported when Verify was given a nil Verifier: it
+// refuses every request.
+var ErrNoVerifier = errors.New("bankhook: Verify has no Verifier")
+
 // Verify answers 401 bad_signature when v refuses the request. It needs
 // [ReadBody] before it in the chain (without it: 500, [ErrNoBody]). The
-// verifier's error goes to the Observer, never to the sender.
+// verifier's error goes to the Observer, never to the sender. A nil v
+// refuses every request: the stage fails closed.
 func Verify(v Verifier) Middleware {
+	if v == nil {
+		v = VerifierFunc(func(*http.Request, []byte) error { return ErrNoVerifier })
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			body, ok := BodyFrom(r.Context())
