@@ -179,3 +179,21 @@ func TestVerifyWithoutReadBody(t *testing.T) {
 	require.Len(t, obs.rejected, 1)
 	assert.ErrorIs(t, obs.rejected[0].Err, bankhook.ErrNoBody)
 }
+
+func TestVerifyNilFailsClosed(t *testing.T) {
+	var got bankhook.Rejection
+	called := false
+	h := bankhook.Chain(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { called = true }),
+		bankhook.Observe(bankhook.ObserverFuncs{OnRejected: func(_ *http.Request, rej bankhook.Rejection) { got = rej }}),
+		bankhook.ReadBody(bankhook.BodyOptions{}),
+		bankhook.Verify(nil),
+	)
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(`{}`))
+	r.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	assert.Equal(t, http.StatusUnauthorized, w.Code)
+	assert.False(t, called)
+	assert.Equal(t, bankhook.ReasonBadSignature, got.Reason)
+	assert.ErrorIs(t, got.Err, bankhook.ErrNoVerifier)
+}
