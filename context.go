@@ -29,6 +29,8 @@ type reqState struct {
 	eventSet bool
 
 	key string // idempotency key, once Dedupe has computed it
+
+	rec statusRecorder // Dedupe's view of the handler's answer
 }
 
 func stateFrom(ctx context.Context) *reqState {

@@ -229,7 +229,8 @@ type DedupeOptions struct {
 	FailClosed bool
 	// Key derives the idempotency key. Default: the decoded event's
 	// IdempotencyKey (see Decode), else "sha256:" and the hex SHA-256 of
-	// the body kept by ReadBody. An error is answered 400 bad_payload.
+	// the body kept by ReadBody. An error is answered 400 bad_payload;
+	// ErrNoBody (no ReadBody before Dedupe) is answered 500 handler_failed.
 	Key func(*http.Request) (string, error)
 	// Logger receives store failures and lost leases. Default slog.Default().
 	Logger *slog.Logger
@@ -271,6 +272,10 @@ func Dedupe(o DedupeOptions) Middleware {
 			if err == nil && key == "" {
 				err = ErrNoKey
 			}
+			if errors.Is(err, ErrNoBody) { // ReadBody is missing: the receiver's mistake, not the sender's
+				Reject(w, r, http.StatusInternalServerError, ReasonHandlerFailed, err)
+				return
+			}
 			if err != nil {
 				Reject(w, r, http.StatusBadRequest, ReasonBadPayload, err)
 				return
@@ -293,8 +298,9 @@ func Dedupe(o DedupeOptions) Middleware {
 			}
 			switch res.State {
 			case Done:
-				w.Header().Set(HeaderIdempotentReplayed, "true")
-				w.Header().Set("Content-Length", "0")
+				h := w.Header()
+				h[HeaderIdempotentReplayed] = headerTrue
+				h["Content-Length"] = headerZero
 				w.WriteHeader(res.Status)
 				obs, st := observerOf(r)
 				obs.Handled(r, Outcome{Status: res.Status, Key: key, Replayed: true, Elapsed: elapsed(st)})
@@ -309,15 +315,29 @@ func Dedupe(o DedupeOptions) Middleware {
 					fmt.Errorf("bankhook: store answered unknown state %v for key %q", res.State, key))
 				return
 			}
-			runReserved(o, next, w, r, key, res.Token)
+			runReserved(o, next, w, r, st, key, res.Token)
 		})
 	}
 }
 
-func runReserved(o DedupeOptions, next http.Handler, w http.ResponseWriter, r *http.Request, key, token string) {
+// Header values Dedupe writes, shared so that a replay allocates nothing.
+// Header values are never modified in place, only replaced.
+var (
+	headerTrue = []string{"true"}
+	headerZero = []string{"0"}
+)
+
+func runReserved(o DedupeOptions, next http.Handler, w http.ResponseWriter, r *http.Request, st *reqState, key, token string) {
 	// The result must be recorded even when the request is cancelled.
 	ctx := context.WithoutCancel(r.Context())
-	rec := &statusRecorder{ResponseWriter: w}
+	// The recorder lives in the request's state, which is allocated once
+	// per request anyway; a second Dedupe in one chain gets its own.
+	rec := &st.rec
+	if rec.ResponseWriter != nil {
+		rec = &statusRecorder{}
+	}
+	*rec = statusRecorder{ResponseWriter: w}
+	defer func() { *rec = statusRecorder{} }()
 	done := false
 	defer func() {
 		if done {
