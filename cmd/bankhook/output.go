@@ -1,0 +1,139 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+)
+
+// eventLine is one line of serve's output: an event handled for the first
+// time. Its fields are a contract: programs read them.
+type eventLine struct {
+	// Provider is "bunq" or "bankhub".
+	Provider string `json:"provider"`
+	// Key is the event's idempotency key, the one dedupe remembers.
+	Key string `json:"key"`
+	// Category is bunq's category or bankHub's webhookType.
+	Category string `json:"category"`
+	// EventType is bunq's event_type or bankHub's webhookCode.
+	EventType string `json:"event_type"`
+	// ObjectType is bunq's object type ("Payment", or the key of an object
+	// bankhook does not know) or the kind of a bankHub event
+	// ("transaction", "grant_error", …).
+	ObjectType string `json:"object_type"`
+	// ReceivedAt is when the event was handled, in UTC, written in RFC
+	// 3339 with fractional seconds.
+	ReceivedAt time.Time `json:"received_at"`
+	// Event is the typed event (*bunq.Notification, *bankhub.Webhook),
+	// encoded as its package encodes it.
+	Event any `json:"event"`
+	// Raw is the body as received. It decoded, so it is valid JSON, and is
+	// embedded as JSON with its insignificant whitespace removed; strings
+	// and numbers keep the bytes the bank sent.
+	Raw jsontext.Value `json:"raw"`
+}
+
+// lineOptions keep the raw body's strings as sent (escapes included); the
+// output is compact, so a line never holds a newline.
+var lineOptions = json.JoinOptions(
+	jsontext.PreserveRawStrings(true),
+	jsontext.Multiline(false),
+)
+
+// marshalLine encodes l as one line of JSON, without the newline.
+func marshalLine(l eventLine) ([]byte, error) {
+	l.ReceivedAt = l.ReceivedAt.UTC()
+	b, err := json.Marshal(l, lineOptions)
+	if err != nil {
+		return nil, fmt.Errorf("bankhook: encode event line: %w", err)
+	}
+	return b, nil
+}
+
+// lineWriter appends lines to serve's output and makes each one durable
+// before WriteLine returns: every line is one unbuffered Write, so there
+// is nothing left to flush, and a file (--out FILE, or standard output
+// redirected to a file) is synced to disk (fsync).
+//
+// A lineWriter is safe for concurrent use: lines never interleave. The
+// zero value is not usable; use openLines.
+type lineWriter struct {
+	mu     sync.Mutex // guards w, broken and closed; held for a whole write and sync
+	w      io.Writer
+	file   *os.File // w when it is a regular file, to sync; nil otherwise
+	owned  bool     // file was opened by openLines: Close closes it
+	broken bool     // the last write failed and may have left a partial line
+	closed bool
+}
+
+// errOutputClosed is returned by WriteLine after Close.
+var errOutputClosed = errors.New("bankhook: output closed")
+
+// openLines opens the output named by path: "-" is stdout, anything else a
+// file opened for appending (created with mode 0600: events carry account
+// data).
+func openLines(path string, stdout io.Writer) (*lineWriter, error) {
+	if path == "-" {
+		l := &lineWriter{w: stdout}
+		if f, ok := stdout.(*os.File); ok {
+			if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+				l.file = f
+			}
+		}
+		return l, nil
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("bankhook: output: %w", err)
+	}
+	return &lineWriter{w: f, file: f, owned: true}, nil
+}
+
+// WriteLine appends line and a newline, then syncs. An error means the
+// line may not be stored: the caller must not acknowledge the event. After
+// a failed write the next line starts on a new line of its own, so that a
+// partial line never swallows a complete one.
+func (l *lineWriter) WriteLine(line []byte) error {
+	buf := make([]byte, 0, len(line)+2)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return errOutputClosed
+	}
+	if l.broken {
+		buf = append(buf, '\n')
+	}
+	buf = append(append(buf, line...), '\n')
+	if _, err := l.w.Write(buf); err != nil {
+		l.broken = true
+		return fmt.Errorf("bankhook: write output: %w", err)
+	}
+	l.broken = false
+	if l.file != nil {
+		if err := l.file.Sync(); err != nil { // the line is whole, maybe not durable
+			return fmt.Errorf("bankhook: sync output: %w", err)
+		}
+	}
+	return nil
+}
+
+// Close syncs and closes the file openLines opened; standard output is
+// left open. Later writes fail. Close is idempotent.
+func (l *lineWriter) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil
+	}
+	l.closed = true
+	if !l.owned {
+		return nil
+	}
+	return errors.Join(l.file.Sync(), l.file.Close())
+}
