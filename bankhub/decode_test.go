@@ -63,7 +63,7 @@ func TestDecodeTestdata(t *testing.T) {
 				},
 			},
 			kind: "grant_error",
-			key:  "bankhub/GRANT/ERROR/" + grant + "/OTP_REQUIRED",
+			key:  "bankhub:GRANT:ERROR:" + grant + ":OTP_REQUIRED",
 		},
 		{
 			file: "GRANT_USER_PERMISSION_REVOKED.json",
@@ -74,7 +74,7 @@ func TestDecodeTestdata(t *testing.T) {
 				GrantID:     grant,
 			},
 			kind: "permission_revoked",
-			key:  "bankhub/GRANT/USER_PERMISSION_REVOKED/" + grant,
+			key:  "bankhub:GRANT:USER_PERMISSION_REVOKED:" + grant,
 		},
 		{
 			file: "TRANSACTIONS_DEFAULT_UPDATE.json",
@@ -109,7 +109,7 @@ func TestDecodeTestdata(t *testing.T) {
 				},
 			},
 			kind: "transaction",
-			key:  "bankhub/TRANSACTIONS/DEFAULT_UPDATE/b2e4c6a8-1d3f-4a5b-8c7d-9e0f1a2b3c4d",
+			key:  "bankhub:TRANSACTIONS:DEFAULT_UPDATE:b2e4c6a8-1d3f-4a5b-8c7d-9e0f1a2b3c4d",
 		},
 	}
 	for _, tt := range tests {
@@ -169,7 +169,7 @@ func TestDecodeDeviations(t *testing.T) {
 		assert.Equal(t, bankhub.PaymentMeta{}, tx.PaymentMeta)
 		assert.Equal(t, bankhub.ChannelInternal, tx.PaymentChannel)
 		assert.Equal(t, "2500000.00", tx.Amount.String(), "an amount sent as a string keeps its scale")
-		assert.Equal(t, "bankhub/TRANSACTIONS/DEFAULT_UPDATE/90817263544536271809", w.IdempotencyKey())
+		assert.Equal(t, "bankhub:TRANSACTIONS:DEFAULT_UPDATE:90817263544536271809", w.IdempotencyKey())
 	})
 	t.Run("only the required members", func(t *testing.T) {
 		w, err := bankhub.Decode(readTestdata(t, "deviation/minimal.json"))
@@ -194,7 +194,7 @@ func TestDecodeDeviations(t *testing.T) {
 		assert.Equal(t, "unknown", u.Kind())
 		assert.JSONEq(t, string(body), string(u.Raw), "Raw keeps every member, known or not")
 		assert.Contains(t, string(u.Raw), `"newTransactions":42`)
-		assert.True(t, strings.HasPrefix(w.IdempotencyKey(), "bankhub/TRANSACTIONS/HISTORICAL_UPDATE/sha256:"))
+		assert.True(t, strings.HasPrefix(w.IdempotencyKey(), "bankhub:TRANSACTIONS:HISTORICAL_UPDATE:sha256="))
 	})
 }
 
@@ -219,7 +219,7 @@ func TestDecodeLiberal(t *testing.T) {
 				assert.Equal(t, "98765432109876543210", w.GrantID)
 				assert.Nil(t, w.Error)
 				assert.Equal(t, &bankhub.GrantFailed{GrantID: "98765432109876543210"}, w.Event())
-				assert.Equal(t, "bankhub/GRANT/ERROR/98765432109876543210/", w.IdempotencyKey())
+				assert.Equal(t, "bankhub:GRANT:ERROR:98765432109876543210:", w.IdempotencyKey())
 			},
 		},
 		{

@@ -39,7 +39,7 @@ func ExampleDecode() {
 	// Output:
 	// 123456789012345678 VND
 	// 12345678901234567890
-	// bankhub/TRANSACTIONS/DEFAULT_UPDATE/b2e4c6a8-1d3f-4a5b-8c7d-9e0f1a2b3c4d
+	// bankhub:TRANSACTIONS:DEFAULT_UPDATE:b2e4c6a8-1d3f-4a5b-8c7d-9e0f1a2b3c4d
 	// true
 }
 

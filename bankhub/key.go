@@ -3,7 +3,6 @@ package bankhub
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"net/url"
 	"strings"
 
 	"github.com/bankhook/bankhook"
@@ -21,10 +20,10 @@ const maxKeySegment = 128
 // bankHub's retries of a delivery. bankHub sends no delivery or event
 // identifier, so the key is built from what identifies the event:
 //
-//   - a new transaction: "bankhub/TRANSACTIONS/DEFAULT_UPDATE/<transaction
+//   - a new transaction: "bankhub:TRANSACTIONS:DEFAULT_UPDATE:<transaction
 //     id>". bankHub repeats the transaction's id in every retry, and a new
 //     transaction has a new id.
-//   - a grant error: "bankhub/GRANT/ERROR/<grant id>/<error code>". bankHub
+//   - a grant error: "bankhub:GRANT:ERROR:<grant id>:<error code>". bankHub
 //     sends no time or counter with a grant error, so the same error for
 //     the same grant, reported again while the dedupe store still
 //     remembers the first one (72 h by default), is taken for a retry and
@@ -33,32 +32,33 @@ const maxKeySegment = 128
 //     error code for the grant is a new key; a receiver that must see
 //     every repetition should give bankHub's events a dedupe TTL just
 //     above bankHub's 24 h retry window.
-//   - a revoked permission: "bankhub/GRANT/USER_PERMISSION_REVOKED/<grant
+//   - a revoked permission: "bankhub:GRANT:USER_PERMISSION_REVOKED:<grant
 //     id>". A grant is revoked once.
-//   - any other pair: "bankhub/<type>/<code>/sha256:<hex>", the SHA-256 of
+//   - any other pair: "bankhub:<type>:<code>:sha256=<hex>", the SHA-256 of
 //     the body in canonical form (see [Unknown].Raw), so that formatting
 //     does not matter and distinct events get distinct keys.
 //
-// Identifiers are escaped as URL path segments (a "/" in an id becomes
-// "%2F"), so keys are unambiguous; a segment longer than 128 bytes is
-// replaced by "sha256:" and its SHA-256 in hex. The key is never "" and
+// The key has the shape of bunq.Notification's. Bytes of an identifier
+// other than letters, digits, '_', '-' and '.' are percent-encoded (a ":"
+// in an id becomes "%3A"), so keys are unambiguous; a part longer than 128
+// bytes is replaced by "sha256=" and its SHA-256 in hex. The key is never "" and
 // does not depend on the body's formatting or member order.
 func (w *Webhook) IdempotencyKey() string {
 	var b strings.Builder
-	b.WriteString("bankhub/")
+	b.WriteString("bankhub:")
 	switch w.kind() {
 	case kindGrantFailed:
-		b.WriteString("GRANT/ERROR/")
+		b.WriteString("GRANT:ERROR:")
 		writeSegment(&b, w.GrantID)
-		b.WriteByte('/')
+		b.WriteByte(':')
 		if w.Error != nil {
 			writeSegment(&b, string(w.Error.ErrorCode))
 		}
 	case kindPermissionRevoked:
-		b.WriteString("GRANT/USER_PERMISSION_REVOKED/")
+		b.WriteString("GRANT:USER_PERMISSION_REVOKED:")
 		writeSegment(&b, w.GrantID)
 	case kindNewTransaction:
-		b.WriteString("TRANSACTIONS/DEFAULT_UPDATE/")
+		b.WriteString("TRANSACTIONS:DEFAULT_UPDATE:")
 		writeSegment(&b, w.Transaction.ID)
 	default:
 		body := w.raw
@@ -67,23 +67,50 @@ func (w *Webhook) IdempotencyKey() string {
 		}
 		sum := sha256.Sum256(body)
 		writeSegment(&b, string(w.Type))
-		b.WriteByte('/')
+		b.WriteByte(':')
 		writeSegment(&b, string(w.Code))
-		b.WriteString("/sha256:")
+		b.WriteString(":sha256=")
 		b.WriteString(hex.EncodeToString(sum[:]))
 	}
 	return b.String()
 }
 
-// writeSegment writes s escaped as a URL path segment, or its hash when
-// that is longer than maxKeySegment.
+// writeSegment writes s percent-encoded, or its hash when that is longer
+// than maxKeySegment.
 func writeSegment(b *strings.Builder, s string) {
-	e := url.PathEscape(s)
+	e := escapeKeyPart(s)
 	if len(e) <= maxKeySegment {
 		b.WriteString(e)
 		return
 	}
 	sum := sha256.Sum256([]byte(s))
-	b.WriteString("sha256:")
+	b.WriteString("sha256=")
 	b.WriteString(hex.EncodeToString(sum[:]))
+}
+
+// escapeKeyPart percent-encodes every byte of s but letters, digits, '_',
+// '-' and '.'.
+func escapeKeyPart(s string) string {
+	const hexDigits = "0123456789ABCDEF"
+	keep := func(c byte) bool {
+		return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.'
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if !keep(s[i]) {
+			n++
+		}
+	}
+	if n == 0 {
+		return s
+	}
+	out := make([]byte, 0, len(s)+2*n)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; keep(c) {
+			out = append(out, c)
+		} else {
+			out = append(out, '%', hexDigits[c>>4], hexDigits[c&15])
+		}
+	}
+	return string(out)
 }

@@ -85,13 +85,13 @@ func TestIdempotencyKeyEscapesAndBounds(t *testing.T) {
 		{
 			name: "slash and percent escaped",
 			w:    &bankhub.Webhook{Type: bankhub.TypeGrant, Code: bankhub.CodeUserPermissionRevoked, GrantID: "a/b%c"},
-			want: "bankhub/GRANT/USER_PERMISSION_REVOKED/a%2Fb%25c",
+			want: "bankhub:GRANT:USER_PERMISSION_REVOKED:a%2Fb%25c",
 		},
 		{
 			name: "long id hashed (sha256 of 200 x, from sha256sum)",
 			w: &bankhub.Webhook{Type: bankhub.TypeTransactions, Code: bankhub.CodeDefaultUpdate,
 				Transaction: &bankhub.Transaction{ID: long, Amount: bankhook.NewDecimal(1, 0)}},
-			want: "bankhub/TRANSACTIONS/DEFAULT_UPDATE/sha256:aa20c23e3201834050679e1d88941b9a6fed0557c9a705cb2c315e2e63fd486d",
+			want: "bankhub:TRANSACTIONS:DEFAULT_UPDATE:sha256=aa20c23e3201834050679e1d88941b9a6fed0557c9a705cb2c315e2e63fd486d",
 		},
 	}
 	for _, tt := range tests {
@@ -107,7 +107,7 @@ func TestIdempotencyKeyHandBuilt(t *testing.T) {
 	w := &bankhub.Webhook{Type: bankhub.TypeTransactions, Code: bankhub.CodeDefaultUpdate}
 	assert.IsType(t, &bankhub.Unknown{}, w.Event())
 	key := w.IdempotencyKey()
-	assert.True(t, strings.HasPrefix(key, "bankhub/TRANSACTIONS/DEFAULT_UPDATE/sha256:"), key)
+	assert.True(t, strings.HasPrefix(key, "bankhub:TRANSACTIONS:DEFAULT_UPDATE:sha256="), key)
 	assert.Equal(t, key, w.IdempotencyKey(), "stable")
 
 	u := &bankhub.Webhook{Type: "X", Code: "Y", Environment: "sandbox"}
