@@ -1,0 +1,236 @@
+// Command loadtest measures bankhook over real HTTP on the loopback
+// interface. It starts three servers one after another — a bare net/http
+// handler, the same handler behind bankhook's guard stages, and the whole
+// bunq pipeline — each in its own process on 127.0.0.1, drives each with
+// keep-alive connections for a fixed time, and prints requests per second,
+// latency percentiles, the server's CPU use and the ratios to the bare
+// handler. It goes over the three servers several times (-rounds) and
+// reports the median round, so that a passing disturbance on a shared
+// machine weighs less; requests per second of server CPU time, also
+// printed, stay comparable even when other processes take CPU time.
+//
+// On Linux with taskset and at least two CPUs, the server runs on one CPU
+// with GOMAXPROCS=1 and the load on another, so the two do not compete;
+// the output says what was done. Every request of the full pipeline is a
+// new bunq Payment event (its id rewritten), so dedupe handles each one
+// instead of answering a replay. Any answer other than 200 counts as an
+// error and makes the command exit with status 1.
+//
+// Usage (from the bench directory):
+//
+//	go run ./cmd/loadtest [-duration 5s] [-warmup 1s] [-rounds 3] [-conns 16] [-servers bare,guards,full] [-profile DIR]
+//
+// The servers are child processes of loadtest; each one exits when
+// loadtest closes its standard input, or after -max-life in any case.
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/bankhook/bankhook/bench/workload"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// targets are the shares of the bare handler's requests per second that
+// the other servers should reach.
+var targets = map[string]float64{"guards": 0.85, "full": 0.60}
+
+func run(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	duration := fs.Duration("duration", 5*time.Second, "measured time per server")
+	warmup := fs.Duration("warmup", time.Second, "unmeasured time per server before it")
+	conns := fs.Int("conns", 16, "keep-alive connections")
+	rounds := fs.Int("rounds", 3, "rounds over all servers; req/s is the median round's")
+	servers := fs.String("servers", "bare,guards,full", "servers to measure, in order")
+	bodyPath := fs.String("body", workload.SamplePayment, "the bunq Payment callback to send")
+	pin := fs.Bool("pin", true, "pin the server and the load to their own CPUs with taskset (Linux)")
+	serverCPU := fs.Int("server-cpu", 0, "CPU of the server when pinning")
+	loadCPU := fs.Int("load-cpu", 1, "CPU of the load when pinning")
+	serveKind := fs.String("serve", "", "internal: run as the server of this kind")
+	profileDir := fs.String("profile", "", "write each server's CPU profile of the first round to DIR/<server>.cpu.pprof")
+	maxLife := fs.Duration("max-life", 0, "internal: the server's longest life")
+	cpuProfile := fs.String("cpuprofile", "", "internal: the server's CPU profile")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *serveKind != "" {
+		return serve(*serveKind, *maxLife, *cpuProfile)
+	}
+	if *duration <= 0 || *warmup < 0 || *conns <= 0 || *rounds <= 0 {
+		return errors.New("loadtest: -duration, -conns and -rounds must be positive, -warmup not negative")
+	}
+	kinds := strings.Split(*servers, ",")
+	for _, k := range kinds {
+		if _, err := handlerFor(k); err != nil {
+			return err
+		}
+	}
+	events, err := workload.LoadPaymentEvents(*bodyPath)
+	if err != nil {
+		return err
+	}
+
+	p := choosePinning(*pin, *serverCPU, *loadCPU)
+	if err := p.pinSelf(); err != nil {
+		return err
+	}
+
+	fmt.Fprintf(out, "# bankhook loopback load test\n")
+	fmt.Fprintf(out, "# %s %s/%s, %d CPUs visible to the load\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
+	fmt.Fprintf(out, "# %d keep-alive connections to 127.0.0.1; %d rounds over the servers, each %v warm-up then %v measured\n",
+		*conns, *rounds, *warmup, *duration)
+	fmt.Fprintf(out, "# req/s: median round; p50, p99, max: all rounds' requests; server_cpu: the server's CPU time / wall time;\n")
+	fmt.Fprintf(out, "# req/cpu_s: requests per second of server CPU time, which stays meaningful when other processes share the CPU\n")
+	fmt.Fprintf(out, "# pinning: %s\n", p)
+	fmt.Fprintf(out, "# body: %s (%d bytes); full: a new Payment id per request\n", *bodyPath, len(events.Body()))
+
+	results := make(map[string]*serverResult, len(kinds))
+	for _, kind := range kinds {
+		results[kind] = &serverResult{}
+	}
+	for round := range *rounds {
+		for _, kind := range kinds {
+			profile := ""
+			if *profileDir != "" && round == 0 {
+				if profile, err = filepath.Abs(filepath.Join(*profileDir, kind+".cpu.pprof")); err != nil {
+					return fmt.Errorf("loadtest: %w", err)
+				}
+			}
+			ph, cpu, err := measure(p, kind, events, *conns, *warmup, *duration, profile)
+			if err != nil {
+				return err
+			}
+			results[kind].add(ph, cpu)
+		}
+	}
+
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "server\trequests\treq/s\tp50\tp99\tmax\tserver_cpu\treq/cpu_s\tvs_bare\terrors\t")
+	bare := results["bare"]
+	for _, kind := range kinds {
+		r := results[kind]
+		vs := "-"
+		if bare != nil && bare.rate() > 0 {
+			vs = fmt.Sprintf("%.1f%%", 100*r.rate()/bare.rate())
+		}
+		share, perCPU := "-", "-"
+		if r.cpuKnown {
+			share = fmt.Sprintf("%.0f%%", 100*r.cpu.Seconds()/r.wall.Seconds())
+			perCPU = fmt.Sprintf("%.0f", r.perCPUSecond())
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%v\t%v\t%v\t%s\t%s\t%s\t%d\t\n", kind, r.requests, r.rate(),
+			roundDur(r.quantile(0.50)), roundDur(r.quantile(0.99)), roundDur(r.quantile(1)), share, perCPU, vs, r.errors)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, kind := range kinds {
+		t, ok := targets[kind]
+		if !ok || bare == nil || bare.rate() == 0 {
+			continue
+		}
+		got := results[kind].rate() / bare.rate()
+		verdict := "met"
+		if got < t {
+			verdict = fmt.Sprintf("missed by %.1f points", 100*(t-got))
+		}
+		fmt.Fprintf(out, "# %s: %.1f%% of bare's req/s (target ≥ %.0f%%): %s", kind, 100*got, 100*t, verdict)
+		if results[kind].cpuKnown && bare.cpuKnown && bare.perCPUSecond() > 0 {
+			fmt.Fprintf(out, "; %.1f%% of bare's requests per server CPU-second", 100*results[kind].perCPUSecond()/bare.perCPUSecond())
+		}
+		fmt.Fprintln(out)
+	}
+
+	var errs []error
+	for _, kind := range kinds {
+		if r := results[kind]; r.errors > 0 {
+			errs = append(errs, fmt.Errorf("loadtest: %s: %d failed requests, first: %w", kind, r.errors, r.firstErr))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// measure starts a server of the given kind, warms it up, measures it and
+// stops it. It returns the measured phase and the CPU time the server used
+// during it (negative when unknown).
+func measure(p pinning, kind string, events *workload.PaymentEvents, conns int, warmup, d time.Duration, profile string) (*phase, time.Duration, error) {
+	cmd, err := p.serverCommand(kind, warmup+d+time.Minute, profile)
+	if err != nil {
+		return nil, 0, err
+	}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, 0, fmt.Errorf("loadtest: %w", err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, 0, fmt.Errorf("loadtest: %w", err)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, 0, fmt.Errorf("loadtest: starting the %s server: %w", kind, err)
+	}
+	defer stop(cmd, stdin)
+
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening ")
+	if err != nil || !ok {
+		return nil, 0, fmt.Errorf("loadtest: the %s server did not start (%q): %v", kind, line, err)
+	}
+
+	l := &load{addr: addr, conns: conns, events: events, distinct: kind == "full"}
+	if warmup > 0 {
+		if w := l.run(warmup); w.errors > 0 {
+			return nil, 0, fmt.Errorf("loadtest: %s warm-up: %d failed requests, first: %w", kind, w.errors, w.firstErr)
+		}
+	}
+	cpu0, okCPU0 := cpuTime(cmd.Process.Pid)
+	ph := l.run(d)
+	cpu1, okCPU1 := cpuTime(cmd.Process.Pid)
+	if !okCPU0 || !okCPU1 {
+		return ph, -1, nil
+	}
+	return ph, cpu1 - cpu0, nil
+}
+
+// stop closes the server's standard input, which makes it shut down, and
+// waits for it; a server that has not exited after five seconds is killed.
+func stop(cmd *exec.Cmd, stdin io.Closer) {
+	_ = stdin.Close()
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+	}
+}
+
+// roundDur rounds a latency for display: to the microsecond below 10 ms,
+// to 0.1 ms above.
+func roundDur(d time.Duration) time.Duration {
+	if d < 10*time.Millisecond {
+		return d.Round(time.Microsecond)
+	}
+	return d.Round(100 * time.Microsecond)
+}
