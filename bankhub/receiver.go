@@ -2,7 +2,6 @@ package bankhub
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -100,13 +99,6 @@ func On[T Event](fn func(ctx context.Context, w *Webhook, e T) error) Route {
 // error from the handler acknowledges the webhook with 200; anything else
 // makes bankHub retry it, 17 times over 24 h (see RetrySchedule).
 func NewReceiver(cfg Config) (http.Handler, error) {
-	if cfg.Handler == nil && len(cfg.Routes) == 0 {
-		return nil, errors.New("bankhub: Config needs a Handler or Routes")
-	}
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
 	allow := cfg.Allowlist
 	if allow == nil {
 		entries := cfg.Allow
@@ -121,49 +113,35 @@ func NewReceiver(cfg Config) (http.Handler, error) {
 			return nil, fmt.Errorf("bankhub: Config.Allow: %w", err)
 		}
 	}
-	observer := cfg.Observer
-	if observer == nil {
-		observer = bankhook.SlogObserver(logger)
-	}
-	fallback := cfg.Handler
-	if fallback == nil {
-		fallback = cfg.Unhandled
-	}
-	if fallback == nil {
-		fallback = func(ctx context.Context, w *Webhook) error {
-			logger.LogAttrs(ctx, slog.LevelInfo, "bankhub: webhook acknowledged without a handler",
-				slog.String("webhook_type", string(w.Type)),
-				slog.String("webhook_code", string(w.Code)),
-				slog.String("kind", w.Event().Kind()))
-			return nil
-		}
-	}
 	routes := make([]dispatch.Route[*Webhook], len(cfg.Routes))
 	for i, rt := range cfg.Routes {
 		routes[i] = rt.r
 	}
-	handle, err := dispatch.Handler(routes, fallback)
-	if err != nil {
-		return nil, fmt.Errorf("bankhub: Config.%w", err)
-	}
-	h, err := bankhook.NewReceiver(Decode, handle, bankhook.ReceiverOptions{
-		Observer:       observer,
-		TrustedProxies: cfg.TrustedProxies,
-		Allow:          allow,
-		RateLimit:      bankhook.RateLimitOptions{Rate: cfg.Rate, Burst: cfg.Burst},
-		Body:           bankhook.BodyOptions{MaxBytes: cfg.MaxBody},
-		TokenParam:     cfg.TokenParam,
-		Tokens:         cfg.Tokens,
-		Dedupe: bankhook.DedupeOptions{
-			Store:      cfg.Store,
-			TTL:        cfg.DedupeTTL,
-			FailClosed: cfg.FailClosed,
-			Logger:     logger,
+	return dispatch.Receiver[*Webhook]{
+		Provider:  "bankhub",
+		Decode:    Decode,
+		Handler:   cfg.Handler,
+		Routes:    routes,
+		Unhandled: cfg.Unhandled,
+		Describe: func(w *Webhook) []slog.Attr {
+			return []slog.Attr{
+				slog.String("webhook_type", string(w.Type)),
+				slog.String("webhook_code", string(w.Code)),
+				slog.String("kind", w.Event().Kind()),
+			}
 		},
-		Deadline: cfg.Deadline,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("bankhub: %w", err)
-	}
-	return h, nil
+		Allow:          allow,
+		TrustedProxies: cfg.TrustedProxies,
+		Tokens:         cfg.Tokens,
+		TokenParam:     cfg.TokenParam,
+		Rate:           cfg.Rate,
+		Burst:          cfg.Burst,
+		MaxBody:        cfg.MaxBody,
+		Store:          cfg.Store,
+		DedupeTTL:      cfg.DedupeTTL,
+		FailClosed:     cfg.FailClosed,
+		Deadline:       cfg.Deadline,
+		Observer:       cfg.Observer,
+		Logger:         cfg.Logger,
+	}.Build()
 }

@@ -2,17 +2,15 @@ package bankhub
 
 import (
 	"embed"
-	"io/fs"
-	"path"
-	"slices"
-	"strings"
+
+	"github.com/bankhook/bankhook/internal/samples"
 )
 
-// samples holds one example webhook body per (type, code) pair, the ones
+// sampleFS holds one example webhook body per (type, code) pair, the ones
 // this package's tests decode.
 //
 //go:embed testdata/*.json
-var samples embed.FS
+var sampleFS embed.FS
 
 // SampleNames returns the names of the built-in sample webhooks, sorted:
 // one per documented (webhookType, webhookCode) pair, named TYPE_CODE
@@ -20,29 +18,12 @@ var samples embed.FS
 // bankHub sends it. They are what `bankhook send bankhub NAME` delivers,
 // and a quick way to feed a receiver in a test. Each call returns a new
 // slice.
-func SampleNames() []string {
-	entries, err := fs.Glob(samples, "testdata/*.json")
-	if err != nil { // only for a malformed pattern, and this one is constant
-		panic(err)
-	}
-	names := make([]string, 0, len(entries))
-	for _, e := range entries {
-		names = append(names, strings.TrimSuffix(path.Base(e), ".json"))
-	}
-	slices.Sort(names)
-	return names
-}
+func SampleNames() []string { return samples.Names(sampleFS, "testdata/*.json") }
 
 // Sample returns the body of the built-in sample webhook name (one of
 // [SampleNames], matched without regard to case) and true, or nil and
 // false when there is no such sample. The body is a new copy on each call:
 // modifying it changes no other caller's.
 func Sample(name string) ([]byte, bool) {
-	for _, n := range SampleNames() {
-		if strings.EqualFold(n, name) {
-			b, err := samples.ReadFile("testdata/" + n + ".json")
-			return b, err == nil
-		}
-	}
-	return nil, false
+	return samples.Get(sampleFS, "testdata", "testdata/*.json", name)
 }

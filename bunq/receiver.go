@@ -100,13 +100,6 @@ func On[T Object](fn func(ctx context.Context, n *Notification, obj T) error) Ro
 // callback with 200; anything else makes bunq retry it, up to five times a
 // minute apart (see RetrySchedule).
 func NewReceiver(cfg Config) (http.Handler, error) {
-	if cfg.Handler == nil && len(cfg.Routes) == 0 {
-		return nil, errors.New("bunq: Config needs a Handler or Routes")
-	}
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
 	allow := cfg.Allowlist
 	if allow == nil {
 		entries := cfg.Allow
@@ -123,50 +116,35 @@ func NewReceiver(cfg Config) (http.Handler, error) {
 	if allow == nil && len(cfg.Tokens) == 0 {
 		return nil, errors.New("bunq: Config.Sandbox needs Tokens (or Allow): the sandbox calls from unlisted addresses")
 	}
-	observer := cfg.Observer
-	if observer == nil {
-		observer = bankhook.SlogObserver(logger)
-	}
-	unhandled := cfg.Unhandled
-	if unhandled == nil {
-		unhandled = func(ctx context.Context, n *Notification) error {
-			logger.LogAttrs(ctx, slog.LevelInfo, "bunq: notification acknowledged without a handler",
-				slog.String("category", string(n.Category)),
-				slog.String("event_type", string(n.EventType)),
-				slog.String("object_type", n.Object.ObjectType()))
-			return nil
-		}
-	}
-	fallback := cfg.Handler
-	if fallback == nil {
-		fallback = unhandled
-	}
 	routes := make([]dispatch.Route[*Notification], len(cfg.Routes))
 	for i, rt := range cfg.Routes {
 		routes[i] = rt.r
 	}
-	handle, err := dispatch.Handler(routes, fallback)
-	if err != nil {
-		return nil, fmt.Errorf("bunq: Config.%w", err)
-	}
-	h, err := bankhook.NewReceiver(Decode, handle, bankhook.ReceiverOptions{
-		Observer:       observer,
-		TrustedProxies: cfg.TrustedProxies,
-		Allow:          allow,
-		RateLimit:      bankhook.RateLimitOptions{Rate: cfg.Rate, Burst: cfg.Burst},
-		Body:           bankhook.BodyOptions{MaxBytes: cfg.MaxBody},
-		TokenParam:     cfg.TokenParam,
-		Tokens:         cfg.Tokens,
-		Dedupe: bankhook.DedupeOptions{
-			Store:      cfg.Store,
-			TTL:        cfg.DedupeTTL,
-			FailClosed: cfg.FailClosed,
-			Logger:     logger,
+	return dispatch.Receiver[*Notification]{
+		Provider:  "bunq",
+		Decode:    Decode,
+		Handler:   cfg.Handler,
+		Routes:    routes,
+		Unhandled: cfg.Unhandled,
+		Describe: func(n *Notification) []slog.Attr {
+			return []slog.Attr{
+				slog.String("category", string(n.Category)),
+				slog.String("event_type", string(n.EventType)),
+				slog.String("object_type", n.Object.ObjectType()),
+			}
 		},
-		Deadline: cfg.Deadline,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("bunq: %w", err)
-	}
-	return h, nil
+		Allow:          allow,
+		TrustedProxies: cfg.TrustedProxies,
+		Tokens:         cfg.Tokens,
+		TokenParam:     cfg.TokenParam,
+		Rate:           cfg.Rate,
+		Burst:          cfg.Burst,
+		MaxBody:        cfg.MaxBody,
+		Store:          cfg.Store,
+		DedupeTTL:      cfg.DedupeTTL,
+		FailClosed:     cfg.FailClosed,
+		Deadline:       cfg.Deadline,
+		Observer:       cfg.Observer,
+		Logger:         cfg.Logger,
+	}.Build()
 }

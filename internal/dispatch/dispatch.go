@@ -1,10 +1,18 @@
-// Package dispatch routes a decoded event to one typed handler per kind of
-// content, for the provider receivers (bunq.On, bankhub.On).
+// Package dispatch holds what the provider receivers (bunq.NewReceiver,
+// bankhub.NewReceiver) share: typed routes per kind of event content, and
+// the assembly of the pipeline from a provider's configuration.
 package dispatch
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/bankhook/bankhook"
 )
 
 // Route calls a typed handler when the event's content is of its type.
@@ -34,15 +42,15 @@ func On[E, P, T any](part func(E) P, fn func(ctx context.Context, e E, content T
 
 // Handler returns one function giving each event to the first route that
 // takes it, else to fallback. It refuses routes that were not built with
-// On and a type routed twice.
-func Handler[E any](routes []Route[E], fallback func(context.Context, E) error) (func(context.Context, E) error, error) {
+// On and a type routed twice, in errors starting with provider.
+func Handler[E any](provider string, routes []Route[E], fallback func(context.Context, E) error) (func(context.Context, E) error, error) {
 	seen := make(map[string]bool, len(routes))
 	for i, rt := range routes {
 		if rt.Call == nil {
-			return nil, fmt.Errorf("Routes[%d] was not built with On", i)
+			return nil, fmt.Errorf("%s: Config.Routes[%d] was not built with On", provider, i)
 		}
 		if seen[rt.Type] {
-			return nil, fmt.Errorf("Routes: %s routed twice", rt.Type)
+			return nil, fmt.Errorf("%s: Config.Routes: %s routed twice", provider, rt.Type)
 		}
 		seen[rt.Type] = true
 	}
@@ -55,4 +63,82 @@ func Handler[E any](routes []Route[E], fallback func(context.Context, E) error) 
 		}
 		return fallback(ctx, e)
 	}, nil
+}
+
+// Receiver is a provider's configuration, translated: the fields every
+// provider Config has, with the provider's defaults already applied where
+// they differ between providers (the allowlist).
+type Receiver[E bankhook.Event] struct {
+	Provider string // "bunq", "bankhub": the prefix of errors and log lines
+	Decode   func([]byte) (E, error)
+
+	Handler   func(context.Context, E) error
+	Routes    []Route[E]
+	Unhandled func(context.Context, E) error
+	// Describe gives the log attributes of an event nobody handles.
+	Describe func(E) []slog.Attr
+
+	Allow          *bankhook.IPAllowlist // nil: no address check
+	TrustedProxies []string
+	Tokens         []string
+	TokenParam     string
+	Rate           rate.Limit
+	Burst          int
+	MaxBody        int64
+	Store          bankhook.Store
+	DedupeTTL      time.Duration
+	FailClosed     bool
+	Deadline       time.Duration
+	Observer       bankhook.Observer
+	Logger         *slog.Logger
+}
+
+// Build assembles the pipeline. Errors are prefixed with the provider.
+func (c Receiver[E]) Build() (http.Handler, error) {
+	if c.Handler == nil && len(c.Routes) == 0 {
+		return nil, fmt.Errorf("%s: Config needs a Handler or Routes", c.Provider)
+	}
+	logger := c.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+	observer := c.Observer
+	if observer == nil {
+		observer = bankhook.SlogObserver(logger)
+	}
+	fallback := c.Handler
+	if fallback == nil {
+		fallback = c.Unhandled
+	}
+	if fallback == nil {
+		msg := c.Provider + ": event acknowledged without a handler"
+		fallback = func(ctx context.Context, e E) error {
+			logger.LogAttrs(ctx, slog.LevelInfo, msg, c.Describe(e)...)
+			return nil
+		}
+	}
+	handle, err := Handler(c.Provider, c.Routes, fallback)
+	if err != nil {
+		return nil, err
+	}
+	h, err := bankhook.NewReceiver(c.Decode, handle, bankhook.ReceiverOptions{
+		Observer:       observer,
+		TrustedProxies: c.TrustedProxies,
+		Allow:          c.Allow,
+		RateLimit:      bankhook.RateLimitOptions{Rate: c.Rate, Burst: c.Burst},
+		Body:           bankhook.BodyOptions{MaxBytes: c.MaxBody},
+		TokenParam:     c.TokenParam,
+		Tokens:         c.Tokens,
+		Dedupe: bankhook.DedupeOptions{
+			Store:      c.Store,
+			TTL:        c.DedupeTTL,
+			FailClosed: c.FailClosed,
+			Logger:     logger,
+		},
+		Deadline: c.Deadline,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.Provider, err)
+	}
+	return h, nil
 }
