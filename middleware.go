@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Middleware is the shape of every bankhook stage: it wraps a handler and
@@ -198,22 +200,30 @@ func Reject(w http.ResponseWriter, r *http.Request, status int, reason Reason, e
 // ProblemContentType is the media type of every rejection body.
 const ProblemContentType = "application/problem+json"
 
+// appendJSONString appends s as a JSON string. Invalid UTF-8 (a sender's
+// field name can hold anything) becomes U+FFFD, so the document stays
+// valid JSON.
+func appendJSONString(b []byte, s string) []byte {
+	b, _ = jsontext.AppendQuote(b, s)
+	return b
+}
+
 func writeProblem(w http.ResponseWriter, status int, reason Reason, err error) {
 	b := make([]byte, 0, 256)
 	b = append(b, `{"type":"about:blank","title":`...)
-	b = strconv.AppendQuote(b, http.StatusText(status))
+	b = appendJSONString(b, http.StatusText(status))
 	b = append(b, `,"status":`...)
 	b = strconv.AppendInt(b, int64(status), 10)
 	if d, ok := detail[reason]; ok {
 		b = append(b, `,"detail":`...)
-		b = strconv.AppendQuote(b, d)
+		b = appendJSONString(b, d)
 	}
 	b = append(b, `,"reason":`...)
-	b = strconv.AppendQuote(b, string(reason))
+	b = appendJSONString(b, string(reason))
 	var de *DecodeError
 	if errors.As(err, &de) {
 		b = append(b, `,"field":`...)
-		b = strconv.AppendQuote(b, de.Path)
+		b = appendJSONString(b, de.Path)
 	}
 	b = append(b, "}\n"...)
 
