@@ -81,6 +81,12 @@ func (a *IPAllowlist) Replace(entries ...string) error {
 // Contains reports whether addr is in the list. An invalid addr is never
 // contained.
 func (a *IPAllowlist) Contains(addr netip.Addr) bool {
+	return a.containsNormal(addr.Unmap().WithZone(""))
+}
+
+// containsNormal is Contains for an address already unmapped and without
+// zone, as clientAddr returns them.
+func (a *IPAllowlist) containsNormal(addr netip.Addr) bool {
 	if a == nil || !addr.IsValid() {
 		return false
 	}
@@ -88,7 +94,7 @@ func (a *IPAllowlist) Contains(addr netip.Addr) bool {
 	if s == nil {
 		return false
 	}
-	return s.table.Lookup(addr.Unmap().WithZone(""))
+	return s.table.Lookup(addr)
 }
 
 // Prefixes returns the list's prefixes in the order they were given, bare
@@ -244,33 +250,35 @@ func remoteAddr(s string) netip.Addr {
 // leading zeros included, it reports false and netip decides.
 func parseIPv4Port(s string) (netip.Addr, bool) {
 	var b [4]byte
-	i := 0
-	for f := range b {
-		if f > 0 {
-			if i == len(s) || s[i] != '.' {
+	field, v, digits := 0, 0, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case '0' <= c && c <= '9':
+			if digits > 0 && v == 0 { // a leading zero
 				return netip.Addr{}, false
 			}
-			i++
-		}
-		start, v := i, 0
-		for i < len(s) && i-start < 3 && '0' <= s[i] && s[i] <= '9' {
-			v = v*10 + int(s[i]-'0')
-			i++
-		}
-		if i == start || v > 255 || (i-start > 1 && s[start] == '0') {
+			v = v*10 + int(c-'0')
+			digits++
+			if v > 255 {
+				return netip.Addr{}, false
+			}
+		case c == '.' && digits > 0 && field < 3:
+			b[field] = byte(v)
+			field, v, digits = field+1, 0, 0
+		case c == ':' && digits > 0 && field == 3 && i+1 < len(s):
+			for _, p := range []byte(s[i+1:]) {
+				if p < '0' || p > '9' {
+					return netip.Addr{}, false
+				}
+			}
+			b[3] = byte(v)
+			return netip.AddrFrom4(b), true
+		default:
 			return netip.Addr{}, false
 		}
-		b[f] = byte(v)
 	}
-	if i == len(s) || s[i] != ':' || i+1 == len(s) {
-		return netip.Addr{}, false
-	}
-	for _, c := range []byte(s[i+1:]) {
-		if c < '0' || c > '9' {
-			return netip.Addr{}, false
-		}
-	}
-	return netip.AddrFrom4(b), true
+	return netip.Addr{}, false
 }
 
 func resolveClientIP(r *http.Request, trusted *IPAllowlist) netip.Addr {
@@ -333,7 +341,7 @@ func AllowIPs(a *IPAllowlist) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			addr := clientAddr(r)
-			if !a.Contains(addr) {
+			if !a.containsNormal(addr) {
 				var err error = ErrNoClientIP
 				if addr.IsValid() {
 					err = fmt.Errorf("bankhook: %s is not on the allowlist", addr)
