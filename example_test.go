@@ -1,6 +1,7 @@
 package bankhook_test
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -479,4 +480,183 @@ func ExampleDecimal_MinorUnits() {
 	// -2495 <nil>
 	// 25000000 <nil>
 	// true bankhook: decimal not representable exactly: 0.005 has more than 2 fraction digits
+}
+
+// orderPaid is the event of a made-up JSON webhook, for the examples of the
+// typed stages: any type with an IdempotencyKey is a bankhook.Event.
+type orderPaid struct {
+	ID     string           `json:"id"`
+	Amount bankhook.Decimal `json:"amount"`
+}
+
+func (o *orderPaid) IdempotencyKey() string { return "shop:order-paid:" + o.ID }
+
+// decodeOrderPaid is the webhook's decoder: it names the bad field in a
+// *bankhook.DecodeError, which the 400 answer passes on to the sender.
+func decodeOrderPaid(body []byte) (*orderPaid, error) {
+	var o orderPaid
+	if err := json.Unmarshal(body, &o); err != nil {
+		return nil, &bankhook.DecodeError{Provider: "shop", Path: "", Err: err}
+	}
+	if o.ID == "" {
+		return nil, &bankhook.DecodeError{Provider: "shop", Path: "/id", Err: errors.New("missing")}
+	}
+	return &o, nil
+}
+
+// post sends body to h as a JSON POST and returns the answer.
+func post(h http.Handler, body string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(http.MethodPost, "/webhook", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+func ExampleHandle() {
+	h := bankhook.Chain(
+		bankhook.Handle(func(ctx context.Context, o *orderPaid) error {
+			fmt.Println("booking", o.ID, o.Amount)
+			return nil // 200: the sender stops retrying
+		}),
+		bankhook.Observe(printRejections),
+		bankhook.ReadBody(bankhook.BodyOptions{}),
+		bankhook.Decode(decodeOrderPaid),
+	)
+	fmt.Println(post(h, `{"id":"A-17","amount":"19.90"}`).Code)
+	w := post(h, `{"amount":"19.90"}`)
+	fmt.Println(w.Code, strings.TrimSpace(w.Body.String()))
+	// Output:
+	// booking A-17 19.90
+	// 200
+	// rejected /webhook: 400 bad_payload
+	// 400 {"type":"about:blank","title":"Bad Request","status":400,"detail":"the body is not a valid event","reason":"bad_payload","field":"/id"}
+}
+
+func ExampleEventFrom() {
+	h := bankhook.Chain(
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			o, ok := bankhook.EventFrom[*orderPaid](r.Context())
+			fmt.Println(ok, o.ID)
+		}),
+		bankhook.ReadBody(bankhook.BodyOptions{}),
+		bankhook.Decode(decodeOrderPaid),
+	)
+	post(h, `{"id":"A-18","amount":5}`)
+	// Output:
+	// true A-18
+}
+
+func ExampleStatusError() {
+	attempts := 0
+	h := bankhook.Chain(
+		bankhook.Handle(func(ctx context.Context, o *orderPaid) error {
+			attempts++
+			if attempts == 1 {
+				// The ledger is in maintenance: ask the sender to retry later.
+				return &bankhook.StatusError{Status: http.StatusServiceUnavailable, Err: errors.New("ledger read-only")}
+			}
+			return nil
+		}),
+		bankhook.Observe(printRejections),
+		bankhook.ReadBody(bankhook.BodyOptions{}),
+		bankhook.Decode(decodeOrderPaid),
+		bankhook.Dedupe(bankhook.DedupeOptions{}),
+	)
+	fmt.Println(post(h, `{"id":"A-19","amount":"1.00"}`).Code)
+	fmt.Println(post(h, `{"id":"A-19","amount":"1.00"}`).Code, "on the retry")
+	// Output:
+	// rejected /webhook: 503 handler_failed
+	// 503
+	// 200 on the retry
+}
+
+func ExampleDedupe() {
+	calls := 0
+	h := bankhook.Chain(
+		bankhook.Handle(func(ctx context.Context, o *orderPaid) error {
+			calls++
+			return nil
+		}),
+		bankhook.Observe(bankhook.ObserverFuncs{}),
+		bankhook.ReadBody(bankhook.BodyOptions{}),
+		bankhook.Decode(decodeOrderPaid),
+		bankhook.Dedupe(bankhook.DedupeOptions{Store: bankhook.NewLRUStore(10_000)}),
+	)
+	// The sender retries a delivery it did not see acknowledged; the body
+	// may be formatted differently, the key is the same.
+	for _, body := range []string{`{"id":"A-20","amount":"7.50"}`, `{ "amount": "7.50", "id": "A-20" }`} {
+		w := post(h, body)
+		fmt.Printf("%d replayed=%q\n", w.Code, w.Header().Get(bankhook.HeaderIdempotentReplayed))
+	}
+	fmt.Println("handled", calls, "time")
+	// Output:
+	// 200 replayed=""
+	// 200 replayed="true"
+	// handled 1 time
+}
+
+func ExampleDeadline() {
+	h := bankhook.Chain(
+		bankhook.Handle(func(ctx context.Context, o *orderPaid) error {
+			<-ctx.Done() // a ledger call that never answers
+			return ctx.Err()
+		}),
+		bankhook.Observe(printRejections),
+		bankhook.ReadBody(bankhook.BodyOptions{}),
+		bankhook.Decode(decodeOrderPaid),
+		bankhook.Deadline(10*time.Millisecond), // 25 s in production
+	)
+	fmt.Println(post(h, `{"id":"A-21","amount":"3"}`).Code)
+	// Output:
+	// rejected /webhook: 503 timeout
+	// 503
+}
+
+func ExampleNewLRUStore() {
+	ctx := context.Background()
+	s := bankhook.NewLRUStore(100_000)
+	first, _ := s.Reserve(ctx, "shop:order-paid:A-22", time.Minute)
+	again, _ := s.Reserve(ctx, "shop:order-paid:A-22", time.Minute)
+	fmt.Println(first.State, again.State)
+	_ = s.Complete(ctx, "shop:order-paid:A-22", first.Token, http.StatusOK, 72*time.Hour)
+	done, _ := s.Reserve(ctx, "shop:order-paid:A-22", time.Minute)
+	fmt.Println(done.State, done.Status)
+	// Output:
+	// reserved in_flight
+	// done 200
+}
+
+// A receiver for any JSON webhook: the whole pipeline around a decoder and
+// a typed function.
+func ExampleNewReceiver() {
+	h, err := bankhook.NewReceiver(decodeOrderPaid,
+		func(ctx context.Context, o *orderPaid) error {
+			key, _ := bankhook.IdempotencyKeyFrom(ctx)
+			fmt.Println("handled", key)
+			return nil
+		},
+		bankhook.ReceiverOptions{
+			Tokens:   []string{"s3cret"}, // the shop calls https://example.com/webhook?token=s3cret
+			Observer: printRejections,
+		})
+	if err != nil {
+		panic(err)
+	}
+	send := func(target string) int {
+		r := httptest.NewRequest(http.MethodPost, target, strings.NewReader(`{"id":"A-23","amount":"12.00"}`))
+		r.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code
+	}
+	fmt.Println(send("/webhook"))
+	fmt.Println(send("/webhook?token=s3cret"))
+	fmt.Println(send("/webhook?token=s3cret"))
+	// Output:
+	// rejected /webhook: 401 bad_token
+	// 401
+	// handled shop:order-paid:A-23
+	// 200
+	// 200
 }
