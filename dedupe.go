@@ -246,9 +246,10 @@ type DedupeOptions struct {
 // 409 in_flight with Retry-After; one whose key is done is answered with
 // the stored status and Idempotent-Replayed: true, without calling the
 // handler. A handler that returns without writing anything after its
-// request was cancelled has not handled the event: its key is released. When the store fails, the handler runs anyway (at-least-once)
-// unless FailClosed is set (503 store_unavailable). No delivery is ever
-// answered 2xx without its event having been handled.
+// request was cancelled has not handled the event: its key is released.
+// When the store fails, the handler runs anyway (at-least-once) unless
+// FailClosed is set (503 store_unavailable). No delivery is ever answered
+// 2xx without its event having been handled.
 func Dedupe(o DedupeOptions) Middleware {
 	if o.Store == nil {
 		o.Store = NewLRUStore(0)

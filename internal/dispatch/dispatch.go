@@ -69,28 +69,27 @@ func Handler[E any](provider string, routes []Route[E], fallback func(context.Co
 // provider Config has, with the provider's defaults already applied where
 // they differ between providers (the allowlist).
 type Receiver[E bankhook.Event] struct {
-	Provider string // "bunq", "bankhub": the prefix of errors and log lines
-	Decode   func([]byte) (E, error)
+	Provider string                  // "bunq", "bankhub": the prefix of errors and log lines
+	Decode   func([]byte) (E, error) // the provider's decoder
 
-	Handler   func(context.Context, E) error
-	Routes    []Route[E]
-	Unhandled func(context.Context, E) error
-	// Describe gives the log attributes of an event nobody handles.
-	Describe func(E) []slog.Attr
+	Handler   func(context.Context, E) error // events no route takes
+	Routes    []Route[E]                     // typed handlers, first match wins
+	Unhandled func(context.Context, E) error // events nothing takes when Handler is nil; default: log, acknowledge
+	Describe  func(E) []slog.Attr            // log attributes of an event nobody handles
 
-	Allow          *bankhook.IPAllowlist // nil: no address check
-	TrustedProxies []string
-	Tokens         []string
-	TokenParam     string
-	Rate           rate.Limit
-	Burst          int
-	MaxBody        int64
-	Store          bankhook.Store
-	DedupeTTL      time.Duration
-	FailClosed     bool
-	Deadline       time.Duration
-	Observer       bankhook.Observer
-	Logger         *slog.Logger
+	Allow          *bankhook.IPAllowlist // senders; nil: no address check
+	TrustedProxies []string              // peers whose X-Forwarded-For is believed
+	Tokens         []string              // accepted URL tokens; none: no token check
+	TokenParam     string                // the token's query parameter; "" is "token"
+	Rate           rate.Limit            // requests a second per sender; 0 is the default
+	Burst          int                   // burst per sender; 0 is the default
+	MaxBody        int64                 // largest body; 0 is 1 MiB
+	Store          bankhook.Store        // dedupe store; nil is a new LRUStore
+	DedupeTTL      time.Duration         // how long a handled event is remembered; 0 is 72 h
+	FailClosed     bool                  // answer 503 while the store fails
+	Deadline       time.Duration         // handler deadline; 0 is 25 s
+	Observer       bankhook.Observer     // nil logs through Logger
+	Logger         *slog.Logger          // nil is slog.Default()
 }
 
 // Build assembles the pipeline. Errors are prefixed with the provider.
