@@ -21,6 +21,10 @@
 // takes that long in real time. Run such a replay inside
 // testing/synctest.Test and those deadlines pass at once as well.
 //
+// [TestStore] is the conformance suite of the dedupe [bankhook.Store]
+// contract: bankhook's own stores run it, and so can a store of yours
+// (SQL, DynamoDB, …) from a test of its package.
+//
 // The kit takes no shortcut through the receiver: requests go through the
 // whole chain as the bank's would, so a test built on it checks the
 // receiver's one rule — 2xx only for an event that has been handled, or a
