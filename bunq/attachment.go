@@ -9,13 +9,13 @@ type AttachmentRef struct {
 
 // Attachment is a file attached to a request response.
 type Attachment struct {
-	Description string          `json:"description"`
-	ContentType string          `json:"content_type"`
-	URLs        []AttachmentURL `json:"urls"`
+	Description string          `json:"description"`  // description of the attachment
+	ContentType string          `json:"content_type"` // content (MIME) type of the file
+	URLs        []AttachmentURL `json:"urls"`         // where the file can be downloaded
 }
 
 // AttachmentURL is a download address of an image or attachment.
 type AttachmentURL struct {
 	Type string `json:"type"` // ORIGINAL, …
-	URL  string `json:"url"`
+	URL  string `json:"url"`  // where the attachment can be downloaded
 }

@@ -25,22 +25,22 @@ func (b *BunqMeTab) identity() (int64, Time) { return b.ID, b.Updated }
 
 // BunqMeTabEntry is the payment information of a bunq.me tab.
 type BunqMeTabEntry struct {
-	UUID              string                    `json:"uuid"`               // UUID of the bunq.me
-	Created           Time                      `json:"created"`            // when it was created
-	Updated           Time                      `json:"updated"`            // last update
-	AmountInquired    Amount                    `json:"amount_inquired"`    // the amount requested
-	Status            string                    `json:"status"`             // WAITING_FOR_PAYMENT, CANCELLED, EXPIRED
-	Description       string                    `json:"description"`        // up to 9000 characters
-	Alias             *LabelMonetaryAccount     `json:"alias"`              // who created it
-	RedirectURL       string                    `json:"redirect_url"`       // where the payer goes after paying
-	MerchantAvailable []BunqMeMerchantAvailable `json:"merchant_available"` // payment methods on offer
-	InviteProfileName string                    `json:"invite_profile_name"`
+	UUID              string                    `json:"uuid"`                // UUID of the bunq.me
+	Created           Time                      `json:"created"`             // when it was created
+	Updated           Time                      `json:"updated"`             // last update
+	AmountInquired    Amount                    `json:"amount_inquired"`     // the amount requested
+	Status            string                    `json:"status"`              // WAITING_FOR_PAYMENT, CANCELLED, EXPIRED
+	Description       string                    `json:"description"`         // up to 9000 characters
+	Alias             *LabelMonetaryAccount     `json:"alias"`               // who created it
+	RedirectURL       string                    `json:"redirect_url"`        // where the payer goes after paying
+	MerchantAvailable []BunqMeMerchantAvailable `json:"merchant_available"`  // payment methods on offer
+	InviteProfileName string                    `json:"invite_profile_name"` // set when the user has enabled their invite link
 }
 
 // BunqMeMerchantAvailable says whether a payment method is on offer.
 type BunqMeMerchantAvailable struct {
 	MerchantType string `json:"merchant_type"` // IDEAL, SOFORT, …
-	Available    bool   `json:"available"`
+	Available    bool   `json:"available"`     // whether the method is available for the user
 }
 
 // BunqMeTabResultInquiry is one payment made for a bunq.me tab, as the
@@ -84,13 +84,13 @@ func (b *BunqMeFundraiserResult) identity() (int64, Time) { return b.ID, b.Updat
 
 // BunqMeFundraiserProfile is a user's public bunq.me page.
 type BunqMeFundraiserProfile struct {
-	Pointer           *Pointer                  `json:"pointer"`  // the bunq.me URL
-	Color             string                    `json:"color"`    // hexadecimal colour
-	Alias             *LabelMonetaryAccount     `json:"alias"`    // who owns the profile
-	Currency          string                    `json:"currency"` // currency of the receiving account
-	Description       string                    `json:"description"`
-	Status            string                    `json:"status"` // ACTIVE, DEACTIVATED
-	RedirectURL       string                    `json:"redirect_url"`
-	InviteProfileName string                    `json:"invite_profile_name"`
-	MerchantAvailable []BunqMeMerchantAvailable `json:"merchant_available"`
+	Pointer           *Pointer                  `json:"pointer"`             // the bunq.me URL
+	Color             string                    `json:"color"`               // hexadecimal colour
+	Alias             *LabelMonetaryAccount     `json:"alias"`               // who owns the profile
+	Currency          string                    `json:"currency"`            // currency of the receiving account
+	Description       string                    `json:"description"`         // description of the profile
+	Status            string                    `json:"status"`              // ACTIVE, DEACTIVATED
+	RedirectURL       string                    `json:"redirect_url"`        // where the payer goes after paying
+	InviteProfileName string                    `json:"invite_profile_name"` // set when the user has enabled their invite link
+	MerchantAvailable []BunqMeMerchantAvailable `json:"merchant_available"`  // payment methods on offer
 }

@@ -40,16 +40,16 @@ func (c *ChatMessageAnnouncement) identity() (int64, Time) { return c.ID, c.Upda
 // as bunq sends it ({"ChatMessageContentText":{"text":"…"}}). At most one
 // field is set; kinds not modelled here leave all fields nil.
 type ChatMessageContent struct {
-	Text       *ChatMessageContentText       `json:"ChatMessageContentText,omitzero"`
-	Attachment *ChatMessageContentAttachment `json:"ChatMessageContentAttachment,omitzero"`
+	Text       *ChatMessageContentText       `json:"ChatMessageContentText,omitzero"`       // set for a text message
+	Attachment *ChatMessageContentAttachment `json:"ChatMessageContentAttachment,omitzero"` // set for a message carrying a file
 }
 
 // ChatMessageContentText is a text message.
 type ChatMessageContentText struct {
-	Text string `json:"text"`
+	Text string `json:"text"` // the message text
 }
 
 // ChatMessageContentAttachment is a message carrying a file.
 type ChatMessageContentAttachment struct {
-	Attachment *Attachment `json:"attachment"`
+	Attachment *Attachment `json:"attachment"` // the attached file
 }

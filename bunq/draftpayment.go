@@ -46,7 +46,7 @@ type DraftPaymentResponse struct {
 // {"PaymentBatch":{…}} (schedules also name a "ScheduledPayment"). The
 // other fields are nil.
 type PaymentAnchor struct {
-	Payment          *Payment          `json:"Payment,omitzero"`
-	PaymentBatch     *PaymentBatch     `json:"PaymentBatch,omitzero"`
-	ScheduledPayment *ScheduledPayment `json:"ScheduledPayment,omitzero"`
+	Payment          *Payment          `json:"Payment,omitzero"`          // set when the object is a Payment
+	PaymentBatch     *PaymentBatch     `json:"PaymentBatch,omitzero"`     // set when the object is a PaymentBatch
+	ScheduledPayment *ScheduledPayment `json:"ScheduledPayment,omitzero"` // set when the object is a ScheduledPayment
 }

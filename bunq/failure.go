@@ -35,8 +35,8 @@ type Pagination struct {
 
 // FailureListing is one page of failed callbacks.
 type FailureListing struct {
-	Failures   []NotificationFilterFailure
-	Pagination Pagination
+	Failures   []NotificationFilterFailure // the failed callbacks on this page, in listing order
+	Pagination Pagination                  // links to the neighbouring pages; zero when not sent
 }
 
 // IDs returns the ids of the listed failures, in order.

@@ -12,14 +12,14 @@ import (
 // bunq's notification-filter-url resource. NotificationTarget must be an
 // https URL; put a secret token in its query to have the receiver check it.
 type NotificationFilterURL struct {
-	Category           Category `json:"category"`
-	NotificationTarget string   `json:"notification_target"`
+	Category           Category `json:"category"`            // the category subscribed to
+	NotificationTarget string   `json:"notification_target"` // the https URL bunq calls back
 }
 
 // NotificationFilterPush subscribes the user's phone to push notifications
 // of a category, through bunq's notification-filter-push resource.
 type NotificationFilterPush struct {
-	Category Category `json:"category"`
+	Category Category `json:"category"` // the category subscribed to
 }
 
 // DeliveryMethod is how a legacy [NotificationFilter] delivers.
@@ -37,9 +37,9 @@ const (
 // callback. NotificationTarget is the https URL for [DeliveryURL] and empty
 // for [DeliveryPush].
 type NotificationFilter struct {
-	NotificationDeliveryMethod DeliveryMethod `json:"notification_delivery_method"`
-	NotificationTarget         string         `json:"notification_target"`
-	Category                   Category       `json:"category"`
+	NotificationDeliveryMethod DeliveryMethod `json:"notification_delivery_method"` // DeliveryURL or DeliveryPush
+	NotificationTarget         string         `json:"notification_target"`          // https callback URL for URL; empty for PUSH
+	Category                   Category       `json:"category"`                     // the category the filter matches
 }
 
 // FilterOptions adjusts how the filter body builders validate. The zero

@@ -33,26 +33,26 @@ func (i *Invoice) identity() (int64, Time) { return i.ID, i.Updated }
 
 // InvoiceItemGroup is a group of items on an invoice.
 type InvoiceItemGroup struct {
-	Type                      string        `json:"type"`
-	TypeDescription           string        `json:"type_description"`
-	TypeDescriptionTranslated string        `json:"type_description_translated"`
-	InstanceDescription       string        `json:"instance_description"`
-	ProductVATExclusive       Amount        `json:"product_vat_exclusive"` // unit price excluding VAT
-	ProductVATInclusive       Amount        `json:"product_vat_inclusive"` // unit price including VAT
-	Item                      []InvoiceItem `json:"item"`
+	Type                      string        `json:"type"`                        // type of the item group
+	TypeDescription           string        `json:"type_description"`            // description of the group's type
+	TypeDescriptionTranslated string        `json:"type_description_translated"` // translated description of the group's type
+	InstanceDescription       string        `json:"instance_description"`        // identifier of the item group
+	ProductVATExclusive       Amount        `json:"product_vat_exclusive"`       // unit price excluding VAT
+	ProductVATInclusive       Amount        `json:"product_vat_inclusive"`       // unit price including VAT
+	Item                      []InvoiceItem `json:"item"`                        // the items in the group
 }
 
 // InvoiceItem is one line of an invoice. VAT and Quantity are exact
 // decimals, decoded from JSON numbers.
 type InvoiceItem struct {
-	ID                        int64            `json:"id"`
-	BillingDate               string           `json:"billing_date"` // "YYYY-MM-DD"
-	TypeDescription           string           `json:"type_description"`
-	TypeDescriptionTranslated string           `json:"type_description_translated"`
-	UnitVATExclusive          Amount           `json:"unit_vat_exclusive"`
-	UnitVATInclusive          Amount           `json:"unit_vat_inclusive"`
-	VAT                       bankhook.Decimal `json:"vat"`      // VAT fraction, 0.21
-	Quantity                  bankhook.Decimal `json:"quantity"` // number of items priced
-	TotalVATExclusive         Amount           `json:"total_vat_exclusive"`
-	TotalVATInclusive         Amount           `json:"total_vat_inclusive"`
+	ID                        int64            `json:"id"`                          // id of the invoice item
+	BillingDate               string           `json:"billing_date"`                // "YYYY-MM-DD"
+	TypeDescription           string           `json:"type_description"`            // the price description
+	TypeDescriptionTranslated string           `json:"type_description_translated"` // translated price description
+	UnitVATExclusive          Amount           `json:"unit_vat_exclusive"`          // unit price excluding VAT
+	UnitVATInclusive          Amount           `json:"unit_vat_inclusive"`          // unit price including VAT
+	VAT                       bankhook.Decimal `json:"vat"`                         // VAT fraction, 0.21
+	Quantity                  bankhook.Decimal `json:"quantity"`                    // number of items priced
+	TotalVATExclusive         Amount           `json:"total_vat_exclusive"`         // item price excluding VAT
+	TotalVATInclusive         Amount           `json:"total_vat_inclusive"`         // item price including VAT
 }

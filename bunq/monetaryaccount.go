@@ -36,8 +36,8 @@ func (m *MonetaryAccountBank) identity() (int64, Time) { return m.ID, m.Updated 
 
 // MonetaryAccountSetting holds an account's display and chat settings.
 type MonetaryAccountSetting struct {
-	Color               string `json:"color"`
-	Icon                string `json:"icon"`
+	Color               string `json:"color"`                 // colour chosen for the account
+	Icon                string `json:"icon"`                  // icon chosen for the account
 	DefaultAvatarStatus string `json:"default_avatar_status"` // AVATAR_DEFAULT, AVATAR_CUSTOM, AVATAR_UNDETERMINED
 	RestrictionChat     string `json:"restriction_chat"`      // ALLOW_INCOMING, BLOCK_INCOMING
 	SDDExpirationAction string `json:"sdd_expiration_action"` // what to do with expiring SEPA direct debits
@@ -49,15 +49,15 @@ type MonetaryAccountSetting struct {
 // (fields particular to a kind, such as a savings goal, are not kept).
 // [MonetaryAccount.Account] returns whichever is set.
 type MonetaryAccount struct {
-	Bank            *MonetaryAccountBank `json:"MonetaryAccountBank,omitzero"`
-	Joint           *MonetaryAccountBank `json:"MonetaryAccountJoint,omitzero"`
-	Light           *MonetaryAccountBank `json:"MonetaryAccountLight,omitzero"`
-	Savings         *MonetaryAccountBank `json:"MonetaryAccountSavings,omitzero"`
-	External        *MonetaryAccountBank `json:"MonetaryAccountExternal,omitzero"`
-	ExternalSavings *MonetaryAccountBank `json:"MonetaryAccountExternalSavings,omitzero"`
-	Investment      *MonetaryAccountBank `json:"MonetaryAccountInvestment,omitzero"`
-	Card            *MonetaryAccountBank `json:"MonetaryAccountCard,omitzero"`
-	SwitchService   *MonetaryAccountBank `json:"MonetaryAccountSwitchService,omitzero"`
+	Bank            *MonetaryAccountBank `json:"MonetaryAccountBank,omitzero"`            // set for a bank account
+	Joint           *MonetaryAccountBank `json:"MonetaryAccountJoint,omitzero"`           // set for a joint account
+	Light           *MonetaryAccountBank `json:"MonetaryAccountLight,omitzero"`           // set for a bunq light user's account
+	Savings         *MonetaryAccountBank `json:"MonetaryAccountSavings,omitzero"`         // set for a savings account
+	External        *MonetaryAccountBank `json:"MonetaryAccountExternal,omitzero"`        // set for an account connected to an external service
+	ExternalSavings *MonetaryAccountBank `json:"MonetaryAccountExternalSavings,omitzero"` // set for a savings account connected to an external service
+	Investment      *MonetaryAccountBank `json:"MonetaryAccountInvestment,omitzero"`      // set for an investment account
+	Card            *MonetaryAccountBank `json:"MonetaryAccountCard,omitzero"`            // set for a MonetaryAccountCard
+	SwitchService   *MonetaryAccountBank `json:"MonetaryAccountSwitchService,omitzero"`   // set for a MonetaryAccountSwitchService
 }
 
 // Account returns the kind of account that is set ("MonetaryAccountBank",

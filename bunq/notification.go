@@ -54,7 +54,10 @@ type pathError struct {
 	err  error
 }
 
+// Error returns the JSON Pointer and the cause, "path: cause".
 func (e *pathError) Error() string { return fmt.Sprintf("%s: %v", e.path, e.err) }
+
+// Unwrap returns the cause.
 func (e *pathError) Unwrap() error { return e.err }
 
 // Causes of decode errors. Their text has no package prefix: they reach

@@ -36,12 +36,12 @@ type SchedulePaymentEntry struct {
 	Amount            Amount                `json:"amount"`             // negative outgoing
 	Alias             *LabelMonetaryAccount `json:"alias"`              // this side
 	CounterpartyAlias *LabelMonetaryAccount `json:"counterparty_alias"` // the other side
-	Description       string                `json:"description"`
-	MerchantReference string                `json:"merchant_reference"`
-	Type              string                `json:"type"`     // BUNQ, …
-	SubType           string                `json:"sub_type"` // PAYMENT, …
-	Attachment        []AttachmentRef       `json:"attachment"`
-	AllowBunqto       bool                  `json:"allow_bunqto"`
+	Description       string                `json:"description"`        // up to 140 characters to external IBANs, 9000 within bunq
+	MerchantReference string                `json:"merchant_reference"` // merchant's own reference, when given
+	Type              string                `json:"type"`               // BUNQ, …
+	SubType           string                `json:"sub_type"`           // PAYMENT, …
+	Attachment        []AttachmentRef       `json:"attachment"`         // attachments of the payment
+	AllowBunqto       bool                  `json:"allow_bunqto"`       // whether sending a bunq.to payment is allowed
 }
 
 // ScheduledInstance is one run of a schedule: what the SCHEDULE_RESULT

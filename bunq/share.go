@@ -54,34 +54,34 @@ func (s *ShareInviteBankResponse) identity() (int64, Time) { return s.ID, s.Upda
 // ShareDetail is what a share allows; exactly one field is set, keyed as
 // bunq sends it ({"ShareDetailPayment":{…}}).
 type ShareDetail struct {
-	Payment      *ShareDetailPayment      `json:"ShareDetailPayment,omitzero"`
-	ReadOnly     *ShareDetailReadOnly     `json:"ShareDetailReadOnly,omitzero"`
-	DraftPayment *ShareDetailDraftPayment `json:"ShareDetailDraftPayment,omitzero"`
+	Payment      *ShareDetailPayment      `json:"ShareDetailPayment,omitzero"`      // set for a share that allows payments
+	ReadOnly     *ShareDetailReadOnly     `json:"ShareDetailReadOnly,omitzero"`     // set for a share that only allows viewing
+	DraftPayment *ShareDetailDraftPayment `json:"ShareDetailDraftPayment,omitzero"` // set for a share that allows draft payments
 }
 
 // ShareDetailPayment is a share that allows payments.
 type ShareDetailPayment struct {
-	MakePayments      bool               `json:"make_payments"`
-	MakeDraftPayments bool               `json:"make_draft_payments"`
-	ViewBalance       bool               `json:"view_balance"`
-	ViewOldEvents     bool               `json:"view_old_events"`
-	ViewNewEvents     bool               `json:"view_new_events"`
-	Budget            *BudgetRestriction `json:"budget"` // spending budget, nil when unlimited
+	MakePayments      bool               `json:"make_payments"`       // the invited user may make payments from the account
+	MakeDraftPayments bool               `json:"make_draft_payments"` // the invited user may make draft payments from the account
+	ViewBalance       bool               `json:"view_balance"`        // the invited user may view the balance
+	ViewOldEvents     bool               `json:"view_old_events"`     // the invited user may view events from before the share was active
+	ViewNewEvents     bool               `json:"view_new_events"`     // the invited user may view events from when the share became active
+	Budget            *BudgetRestriction `json:"budget"`              // spending budget, nil when unlimited
 }
 
 // ShareDetailReadOnly is a share that only allows viewing.
 type ShareDetailReadOnly struct {
-	ViewBalance   bool `json:"view_balance"`
-	ViewOldEvents bool `json:"view_old_events"`
-	ViewNewEvents bool `json:"view_new_events"`
+	ViewBalance   bool `json:"view_balance"`    // the invited user may view the balance
+	ViewOldEvents bool `json:"view_old_events"` // the invited user may view events from before the share was active
+	ViewNewEvents bool `json:"view_new_events"` // the invited user may view events from when the share became active
 }
 
 // ShareDetailDraftPayment is a share that allows draft payments.
 type ShareDetailDraftPayment struct {
-	MakeDraftPayments bool `json:"make_draft_payments"`
-	ViewBalance       bool `json:"view_balance"`
-	ViewOldEvents     bool `json:"view_old_events"`
-	ViewNewEvents     bool `json:"view_new_events"`
+	MakeDraftPayments bool `json:"make_draft_payments"` // the invited user may make draft payments from the account
+	ViewBalance       bool `json:"view_balance"`        // the invited user may view the balance
+	ViewOldEvents     bool `json:"view_old_events"`     // the invited user may view events from before the share was active
+	ViewNewEvents     bool `json:"view_new_events"`     // the invited user may view events from when the share became active
 }
 
 // BudgetRestriction limits what a share may spend per period.

@@ -31,15 +31,15 @@ func (u *UserInformationInquiry) identity() (int64, Time) { return u.ID, u.Updat
 // entry decodes from that form or from the bare object and encodes in the
 // wrapped form. AllDataSubmitted and Context are kept as raw JSON values.
 type UserInformationInquiryEntry struct {
-	ID                    int64                  `json:"id"`
-	Created               Time                   `json:"created"`
-	Updated               Time                   `json:"updated"`
-	Type                  string                 `json:"type"`   // USER_PERSON_SOURCE_OF_FUND, …
-	Status                string                 `json:"status"` // PENDING, …
-	AllDataSubmitted      []jsontext.Value       `json:"all_data_submitted"`
-	AssistantConversation *AssistantConversation `json:"assistant_conversation"`
-	Context               []jsontext.Value       `json:"context"`
-	RejectReason          string                 `json:"reject_reason"` // why it was rejected, if it was
+	ID                    int64                  `json:"id"`                     // id of the entry
+	Created               Time                   `json:"created"`                // when it was created
+	Updated               Time                   `json:"updated"`                // last update
+	Type                  string                 `json:"type"`                   // USER_PERSON_SOURCE_OF_FUND, …
+	Status                string                 `json:"status"`                 // PENDING, …
+	AllDataSubmitted      []jsontext.Value       `json:"all_data_submitted"`     // the data submitted for the entry, as raw JSON
+	AssistantConversation *AssistantConversation `json:"assistant_conversation"` // conversation about the entry, when sent
+	Context               []jsontext.Value       `json:"context"`                // context of the entry, as raw JSON
+	RejectReason          string                 `json:"reject_reason"`          // why it was rejected, if it was
 }
 
 // inquiryEntryFields has the entry's fields without its methods.
@@ -99,13 +99,13 @@ func (e UserInformationInquiryEntry) MarshalJSON() ([]byte, error) {
 // AssistantConversation is the conversation in which bunq asks the user
 // for information.
 type AssistantConversation struct {
-	ID                    int64      `json:"id"`
-	Created               Time       `json:"created"`
-	Updated               Time       `json:"updated"`
-	UserID                int64      `json:"user_id"`
-	UserSubjectID         int64      `json:"user_subject_id"`
-	LabelUser             *LabelUser `json:"label_user"`
-	AssistantID           int64      `json:"assistant_id"`
+	ID                    int64      `json:"id"`                      // id of the conversation
+	Created               Time       `json:"created"`                 // when it was created
+	Updated               Time       `json:"updated"`                 // last update
+	UserID                int64      `json:"user_id"`                 // id of the user
+	UserSubjectID         int64      `json:"user_subject_id"`         // id of the subject user
+	LabelUser             *LabelUser `json:"label_user"`              // the user, as shown
+	AssistantID           int64      `json:"assistant_id"`            // id of the assistant
 	Type                  string     `json:"type"`                    // USER_INFORMATION_INQUIRY, …
 	TypingIndicatorStatus string     `json:"typing_indicator_status"` // INACTIVE, …
 	FeedbackStatus        string     `json:"feedback_status"`         // NONE, …
