@@ -348,9 +348,14 @@ func TestClientIP(t *testing.T) {
 }
 
 // netipRemoteAddr is the model of how a RemoteAddr is read, written with
-// netip and net.SplitHostPort only: "ip:port" (any port text without a
-// colon), "[ipv6%zone]:port" or a bare address, unmapped and without zone.
+// netip and net.SplitHostPort only: what netip.ParseAddrPort accepts (its
+// zones may hold any text: "[::%]:8eth0]:8" is :: on port 8), "ip:port"
+// (any port text without a colon), "[ipv6%zone]:port" or a bare address,
+// unmapped and without zone.
 func netipRemoteAddr(s string) (netip.Addr, bool) {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap().WithZone(""), true
+	}
 	a, err := netip.ParseAddr(s)
 	if err != nil {
 		host, _, serr := net.SplitHostPort(s)
