@@ -89,8 +89,8 @@ func EventFrom[E Event](ctx context.Context) (E, bool) {
 // answer: Status 503 asks the bank to retry later, a 2xx status
 // acknowledges the event with that status. Err is kept for the logs.
 type StatusError struct {
-	Status int
-	Err    error
+	Status int   // the HTTP status to answer
+	Err    error // the cause, for the Observer and the logs; never sent
 }
 
 // Error returns "bankhook: status 503: cause".

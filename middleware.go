@@ -89,8 +89,8 @@ type Observer interface {
 // ObserverFuncs adapts two functions to an [Observer]. A nil field ignores
 // that kind of report; the zero value ignores everything.
 type ObserverFuncs struct {
-	OnRejected func(r *http.Request, rej Rejection)
-	OnHandled  func(r *http.Request, o Outcome)
+	OnRejected func(r *http.Request, rej Rejection) // called by Rejected
+	OnHandled  func(r *http.Request, o Outcome)     // called by Handled
 }
 
 // Rejected calls OnRejected if it is set.
