@@ -660,3 +660,20 @@ func ExampleNewReceiver() {
 	// 200
 	// 200
 }
+
+func ExampleDecode() {
+	h := bankhook.Chain(
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			o, _ := bankhook.EventFrom[*orderPaid](r.Context())
+			fmt.Println("decoded", o.ID, o.Amount)
+		}),
+		bankhook.Observe(printRejections),
+		bankhook.ReadBody(bankhook.BodyOptions{}),
+		bankhook.Decode(decodeOrderPaid),
+	)
+	post(h, `{"id":"A-24","amount":18.40}`)
+	post(h, `{"id":"A-25","amount":"eighteen"}`)
+	// Output:
+	// decoded A-24 18.40
+	// rejected /webhook: 400 bad_payload
+}

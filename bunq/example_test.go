@@ -206,3 +206,46 @@ func ExampleRetrySchedule() {
 	// bunq 6 attempts over 5m0s timeout 0s
 	// [185.40.108.0/22]
 }
+
+func ExampleNotificationFilterPushBody() {
+	body, err := bunq.NotificationFilterPushBody([]bunq.NotificationFilterPush{
+		{Category: bunq.CategoryScheduleResult},
+	}, bunq.FilterOptions{})
+	fmt.Println(string(body), err)
+	// Output:
+	// {"notification_filters":[{"category":"SCHEDULE_RESULT"}]} <nil>
+}
+
+func ExampleNotificationFiltersBody() {
+	body, err := bunq.NotificationFiltersBody([]bunq.NotificationFilter{
+		{NotificationDeliveryMethod: bunq.DeliveryURL, NotificationTarget: "https://hooks.example.com/bunq", Category: bunq.CategoryPayment},
+		{NotificationDeliveryMethod: bunq.DeliveryPush, Category: bunq.CategoryRequest},
+	}, bunq.FilterOptions{})
+	fmt.Println(string(body), err)
+
+	// Callbacks go to HTTPS URLs only.
+	_, err = bunq.NotificationFiltersBody([]bunq.NotificationFilter{
+		{NotificationDeliveryMethod: bunq.DeliveryURL, NotificationTarget: "http://hooks.example.com/bunq", Category: bunq.CategoryPayment},
+	}, bunq.FilterOptions{})
+	fmt.Println(err != nil)
+	// Output:
+	// {"notification_filters":[{"notification_delivery_method":"URL","notification_target":"https://hooks.example.com/bunq","category":"PAYMENT"},{"notification_delivery_method":"PUSH","notification_target":null,"category":"REQUEST"}]} <nil>
+	// true
+}
+
+func ExampleParseTime() {
+	t, err := bunq.ParseTime("2017-11-08 11:20:03.950184")
+	fmt.Println(t.UTC().Format(time.RFC3339Nano), err)
+	// Output:
+	// 2017-11-08T11:20:03.950184Z <nil>
+}
+
+func ExampleSample() {
+	fmt.Println(len(bunq.SampleNames()), bunq.SampleNames()[:3])
+	body, _ := bunq.Sample("mutation")
+	n, err := bunq.Decode(body)
+	fmt.Println(n.Category, n.Object.ObjectType(), err)
+	// Output:
+	// 19 [BILLING BUNQME_TAB CARD_TRANSACTION_FAILED]
+	// MUTATION Payment <nil>
+}
