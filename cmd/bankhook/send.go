@@ -20,6 +20,7 @@ import (
 	"github.com/bankhook/bankhook"
 	"github.com/bankhook/bankhook/bankhub"
 	"github.com/bankhook/bankhook/bunq"
+	"github.com/bankhook/bankhook/cmd/bankhook/internal/redact"
 )
 
 const sendUsage = `Usage: bankhook send [flags] bunq|bankhub SAMPLE|FILE
@@ -152,7 +153,7 @@ func send(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		speedup: *speedup,
 		out:     stdout,
 	}
-	fmt.Fprintf(stdout, "sending %s %s (%d bytes) to %s, %s\n", providerName, name, len(body), redactURL(d.url), describePolicy(policy, *speedup))
+	fmt.Fprintf(stdout, "sending %s %s (%d bytes) to %s, %s\n", providerName, name, len(body), redact.URL(d.url), describePolicy(policy, *speedup))
 	if !d.run(ctx) {
 		return exitFailure
 	}
@@ -293,7 +294,7 @@ func (d *delivery) attempt(ctx context.Context, client *http.Client) attemptResu
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return attemptResult{err: redactError(err)}
+		return attemptResult{err: redact.Error(err)}
 	}
 	defer resp.Body.Close()
 	res := attemptResult{
@@ -326,16 +327,6 @@ func problemReason(resp *http.Response) (reason, field string) {
 		return "", ""
 	}
 	return p.Reason, p.Field
-}
-
-// redactError drops the query string (it may hold the token) from the URL
-// an *url.Error names.
-func redactError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return &url.Error{Op: ue.Op, URL: redactURL(ue.URL), Err: ue.Err}
-	}
-	return err
 }
 
 func plural(n int, noun string) string {

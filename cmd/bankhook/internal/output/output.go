@@ -1,4 +1,7 @@
-package main
+// Package output writes serve's event lines: one JSON object a line for
+// each event handled for the first time, durable before the bank is
+// answered.
+package output
 
 import (
 	"errors"
@@ -12,9 +15,9 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 )
 
-// eventLine is one line of serve's output: an event handled for the first
+// Line is one line of serve's output: an event handled for the first
 // time. Its fields are a contract: programs read them.
-type eventLine struct {
+type Line struct {
 	// Provider is "bunq" or "bankhub".
 	Provider string `json:"provider"`
 	// Key is the event's idempotency key, the one dedupe remembers.
@@ -46,8 +49,8 @@ var lineOptions = json.JoinOptions(
 	jsontext.Multiline(false),
 )
 
-// marshalLine encodes l as one line of JSON, without the newline.
-func marshalLine(l eventLine) ([]byte, error) {
+// Marshal encodes l as one line of JSON, without the newline.
+func Marshal(l Line) ([]byte, error) {
 	l.ReceivedAt = l.ReceivedAt.UTC()
 	b, err := json.Marshal(l, lineOptions)
 	if err != nil {
@@ -56,31 +59,31 @@ func marshalLine(l eventLine) ([]byte, error) {
 	return b, nil
 }
 
-// lineWriter appends lines to serve's output and makes each one durable
+// Writer appends lines to serve's output and makes each one durable
 // before WriteLine returns: every line is one unbuffered Write, so there
 // is nothing left to flush, and a file (--out FILE, or standard output
 // redirected to a file) is synced to disk (fsync).
 //
-// A lineWriter is safe for concurrent use: lines never interleave. The
-// zero value is not usable; use openLines.
-type lineWriter struct {
+// A Writer is safe for concurrent use: lines never interleave. The
+// zero value is not usable; use Open.
+type Writer struct {
 	mu     sync.Mutex // guards w, broken and closed; held for a whole write and sync
 	w      io.Writer
 	file   *os.File // w when it is a regular file, to sync; nil otherwise
-	owned  bool     // file was opened by openLines: Close closes it
+	owned  bool     // file was opened by Open: Close closes it
 	broken bool     // the last write failed and may have left a partial line
 	closed bool
 }
 
-// errOutputClosed is returned by WriteLine after Close.
-var errOutputClosed = errors.New("bankhook: output closed")
+// ErrClosed is returned by WriteLine after Close.
+var ErrClosed = errors.New("bankhook: output closed")
 
-// openLines opens the output named by path: "-" is stdout, anything else a
+// Open opens the output named by path: "-" is stdout, anything else a
 // file opened for appending (created with mode 0600: events carry account
 // data).
-func openLines(path string, stdout io.Writer) (*lineWriter, error) {
+func Open(path string, stdout io.Writer) (*Writer, error) {
 	if path == "-" {
-		l := &lineWriter{w: stdout}
+		l := &Writer{w: stdout}
 		if f, ok := stdout.(*os.File); ok {
 			if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
 				l.file = f
@@ -92,19 +95,19 @@ func openLines(path string, stdout io.Writer) (*lineWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bankhook: output: %w", err)
 	}
-	return &lineWriter{w: f, file: f, owned: true}, nil
+	return &Writer{w: f, file: f, owned: true}, nil
 }
 
 // WriteLine appends line and a newline, then syncs. An error means the
 // line may not be stored: the caller must not acknowledge the event. After
 // a failed write the next line starts on a new line of its own, so that a
 // partial line never swallows a complete one.
-func (l *lineWriter) WriteLine(line []byte) error {
+func (l *Writer) WriteLine(line []byte) error {
 	buf := make([]byte, 0, len(line)+2)
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
-		return errOutputClosed
+		return ErrClosed
 	}
 	if l.broken {
 		buf = append(buf, '\n')
@@ -123,9 +126,9 @@ func (l *lineWriter) WriteLine(line []byte) error {
 	return nil
 }
 
-// Close syncs and closes the file openLines opened; standard output is
+// Close syncs and closes the file Open opened; standard output is
 // left open. Later writes fail. Close is idempotent.
-func (l *lineWriter) Close() error {
+func (l *Writer) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {

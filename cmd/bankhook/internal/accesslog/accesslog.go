@@ -1,0 +1,120 @@
+// Package accesslog writes serve's access log: one line per request with
+// what the pipeline decided (the rejection's reason and cause, or the
+// event's key), never the query string (it holds the URL token).
+package accesslog
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/bankhook/bankhook"
+)
+
+// requestLog is what the Observer learns about one request, for the
+// access log line. It belongs to one request, served by one goroutine at a
+// time.
+type requestLog struct {
+	clientIP netip.Addr
+	reason   bankhook.Reason
+	err      error
+	key      string
+	replayed bool
+}
+
+type requestLogKey struct{}
+
+// Observer records rejections and acknowledgements in the request's
+// requestLog, so that [Handler] writes one line per request with the
+// reason. It is safe for concurrent use.
+type Observer struct{}
+
+// Rejected implements bankhook.Observer.
+func (Observer) Rejected(r *http.Request, rej bankhook.Rejection) {
+	if l, ok := r.Context().Value(requestLogKey{}).(*requestLog); ok {
+		l.clientIP, _ = bankhook.ClientIPFrom(r.Context())
+		l.reason, l.err = rej.Reason, rej.Err
+	}
+}
+
+// Handled implements bankhook.Observer.
+func (Observer) Handled(r *http.Request, o bankhook.Outcome) {
+	if l, ok := r.Context().Value(requestLogKey{}).(*requestLog); ok {
+		l.clientIP, _ = bankhook.ClientIPFrom(r.Context())
+		l.key, l.replayed = o.Key, o.Replayed
+	}
+}
+
+// Handler writes one log line per request: method, path (never the
+// query string: it holds the token), status, duration, client address and,
+// from [Observer], the rejection's reason and cause or the event's
+// key.
+func Handler(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		l := &requestLog{}
+		rec := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), requestLogKey{}, l)))
+
+		status := rec.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		client := l.clientIP
+		if !client.IsValid() {
+			if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
+				client = ap.Addr().Unmap()
+			}
+		}
+		attrs := make([]slog.Attr, 0, 9)
+		attrs = append(attrs,
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", status),
+			slog.Duration("duration", time.Since(start)),
+			slog.String("client_ip", client.String()),
+		)
+		if l.reason != "" {
+			attrs = append(attrs, slog.String("reason", string(l.reason)))
+		}
+		if l.err != nil {
+			attrs = append(attrs, slog.String("error", l.err.Error()))
+		}
+		if l.key != "" {
+			attrs = append(attrs, slog.String("key", l.key), slog.Bool("replayed", l.replayed))
+		}
+		level := slog.LevelInfo
+		switch {
+		case status >= 500:
+			level = slog.LevelError
+		case status >= 400:
+			level = slog.LevelWarn
+		}
+		logger.LogAttrs(r.Context(), level, "request", attrs...)
+	})
+}
+
+// statusWriter records the status a handler answers.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }

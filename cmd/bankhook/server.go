@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/bankhook/bankhook"
+	"github.com/bankhook/bankhook/bankhub"
+	"github.com/bankhook/bankhook/bunq"
+	"github.com/bankhook/bankhook/cmd/bankhook/internal/accesslog"
+	"github.com/bankhook/bankhook/cmd/bankhook/internal/forward"
+	"github.com/bankhook/bankhook/cmd/bankhook/internal/output"
+	"github.com/bankhook/bankhook/cmd/bankhook/internal/redact"
+	"github.com/bankhook/bankhook/redisstore"
+)
+
+// run serves until ctx ends, then shuts down gracefully. The error is for
+// a server that could not start or stop cleanly.
+func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Writer) (err error) {
+	out, err := output.Open(c.out, stdout)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := out.Close(); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("close output: %w", cerr))
+		}
+	}()
+
+	var bunqStore, bankhubStore bankhook.Store // nil: each receiver's own LRUStore
+	var redisAddr string                       // host:port, for the log: a URL may hold a password
+	if c.redis != "" {
+		client, err := c.redisClient(ctx)
+		if err != nil {
+			return err
+		}
+		defer client.Close()
+		redisAddr = client.Options().Addr
+		bunqStore = redisstore.New(client, redisstore.Options{Prefix: redisstore.DefaultPrefix + "bunq:"})
+		bankhubStore = redisstore.New(client, redisstore.Options{Prefix: redisstore.DefaultPrefix + "bankhub:"})
+	}
+
+	s := &sink{out: out}
+	if c.forward != "" {
+		s.forward = forward.New(c.forward, userAgent())
+	}
+	obs := accesslog.Observer{}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+healthzPath, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	var tokens []string
+	if c.token != "" {
+		tokens = []string{c.token}
+	}
+	if c.bunqPath != "" {
+		h, err := bunq.NewReceiver(bunq.Config{
+			Handler:        s.bunq,
+			Allow:          c.bunqAllow,
+			TrustedProxies: c.trustedProxy,
+			Tokens:         tokens,
+			Rate:           c.rate,
+			Burst:          c.burst,
+			MaxBody:        c.maxBody,
+			Store:          bunqStore,
+			Observer:       obs,
+			Logger:         logger,
+		})
+		if err != nil {
+			return err
+		}
+		mux.Handle(c.bunqPath, h)
+		logger.Info("bunq endpoint", "path", c.bunqPath, "allow", strings.Join(c.bunqAllow, ","))
+	}
+	if c.bankhubPath != "" {
+		h, err := bankhub.NewReceiver(bankhub.Config{
+			Handler:        s.bankhub,
+			Allow:          c.bankhubAllow,
+			TrustedProxies: c.trustedProxy,
+			Tokens:         tokens,
+			Rate:           c.rate,
+			Burst:          c.burst,
+			MaxBody:        c.maxBody,
+			Store:          bankhubStore,
+			Observer:       obs,
+			Logger:         logger,
+		})
+		if err != nil {
+			return err
+		}
+		mux.Handle(c.bankhubPath, h)
+		logger.Info("bankhub endpoint", "path", c.bankhubPath, "allow", strings.Join(c.bankhubAllow, ","))
+	}
+
+	srv := &http.Server{
+		Handler:           accesslog.Handler(logger, mux),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	scheme := "http"
+	if c.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(c.tlsCert, c.tlsKey)
+		if err != nil {
+			return fmt.Errorf("--tls-cert/--tls-key: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		scheme = "https"
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return err
+	}
+	attrs := []any{"out", c.out}
+	if c.forward != "" {
+		attrs = append(attrs, "forward", redact.URL(c.forward))
+	}
+	if redisAddr != "" {
+		attrs = append(attrs, "redis", redisAddr)
+	}
+	logger.Info(fmt.Sprintf("listening on %s://%s", scheme, ln.Addr()), attrs...)
+
+	served := make(chan error, 1)
+	go func() {
+		if srv.TLSConfig != nil {
+			served <- srv.ServeTLS(ln, "", "")
+		} else {
+			served <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-served: // the listener failed
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: finishing requests in flight", "timeout", shutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// redisClient connects to --redis and checks that it answers, so that a
+// wrong address stops serve at once instead of turning every delivery
+// into a store failure.
+func (c *serveConfig) redisClient(ctx context.Context) (*redis.Client, error) {
+	opts := &redis.Options{Addr: c.redis}
+	if strings.Contains(c.redis, "://") {
+		var err error
+		if opts, err = redis.ParseURL(c.redis); err != nil {
+			return nil, fmt.Errorf("--redis: %w", err)
+		}
+	}
+	opts.ContextTimeoutEnabled = true // redisstore bounds each call by context
+	client := redis.NewClient(opts)
+	pingCtx, cancel := context.WithTimeout(ctx, redisDialTimeout)
+	defer cancel()
+	if err := client.Ping(pingCtx).Err(); err != nil {
+		_ = client.Close()
+		return nil, fmt.Errorf("--redis %s: %w", opts.Addr, err)
+	}
+	return client, nil
+}
