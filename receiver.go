@@ -4,20 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 )
 
 // ReceiverOptions configures [NewReceiver]: the whole pipeline in one
-// value. The provider packages fill it with their bank's defaults
-// (bunq.NewReceiver, bankhub.NewReceiver); use it directly for any other
-// JSON webhook.
+// value. It is also the pipeline part of every bank preset's
+// configuration (bunq.Config and bankhub.Config embed it), so an option
+// added here reaches every receiver.
 //
-// There is no unauthenticated zero value: at least one of Allow, Tokens or
-// Verifier must be set, so a receiver never accepts events from anyone.
+// For NewReceiver there is no unauthenticated zero value: at least one of
+// Allow, Tokens or Verifier must be set, so a receiver never accepts
+// events from anyone. The bank presets fill Allow with the bank's
+// published sender addresses when it is nil.
 type ReceiverOptions struct {
 	// Observer is told of every rejection and every acknowledged event.
-	// Default: SlogObserver(nil), logging through slog.Default().
+	// Default: SlogObserver(Logger).
 	Observer Observer
 	// TrustedProxies are your load balancers or reverse proxies (CIDRs or
 	// addresses): only from them is X-Forwarded-For believed. Default none.
@@ -46,6 +49,11 @@ type ReceiverOptions struct {
 	// Deadline bounds each handler call. Default 25 s (bankHub gives up
 	// after 30 s). Negative means none.
 	Deadline time.Duration
+	// Logger receives what the pipeline logs: rejections and acknowledged
+	// events when Observer is nil, dedupe store failures when
+	// Dedupe.Logger is nil, and (in the bank presets) events no handler
+	// takes. Default slog.Default().
+	Logger *slog.Logger
 }
 
 // DefaultDeadline is the handler deadline receivers use by default: it
@@ -101,6 +109,13 @@ func NewReceiver[E Event](decode func([]byte) (E, error), handle func(context.Co
 		// Otherwise a slow first delivery could lose its key to a retry
 		// while it is still being handled.
 		return nil, fmt.Errorf("bankhook: dedupe lease %v must be longer than the handler deadline %v", lease, o.Deadline)
+	}
+
+	if o.Observer == nil {
+		o.Observer = SlogObserver(o.Logger)
+	}
+	if o.Dedupe.Logger == nil {
+		o.Dedupe.Logger = o.Logger
 	}
 
 	m := []Middleware{Observe(o.Observer), ClientIP(trusted)}

@@ -2,18 +2,23 @@ package bankhub
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/bankhook/bankhook"
 	"github.com/bankhook/bankhook/internal/dispatch"
-	"golang.org/x/time/rate"
 )
 
 // Config configures [NewReceiver]. Only a handler is required: the zero
 // value of every other field is bankHub's production default.
+//
+// The pipeline's options are those of every bankhook receiver, embedded
+// from [bankhook.ReceiverOptions]; set them by name after building the
+// value, or in a nested literal:
+//
+//	cfg := bankhub.Config{Routes: routes}
+//	cfg.Tokens = []string{os.Getenv("BANKHUB_WEBHOOK_TOKEN")}
+//	cfg.Dedupe.Store = redisstore.New(client, redisstore.Options{})
 type Config struct {
 	// Handler receives every webhook that no Route takes. At least one of
 	// Handler and Routes must be set.
@@ -27,52 +32,19 @@ type Config struct {
 	// error to refuse them instead.
 	Unhandled func(ctx context.Context, w *Webhook) error
 
-	// Allow replaces the sender addresses (ProductionIPs, or SandboxIPs
-	// with Sandbox) with these CIDRs or addresses.
-	Allow []string
-	// Allowlist, when set, is used as the sender allowlist instead of
-	// Allow and the defaults; keep it to Replace its contents at run time
-	// when bankHub announces new addresses.
-	Allowlist *bankhook.IPAllowlist
 	// Sandbox accepts bankHub's sandbox sender (SandboxIPs) instead of the
-	// production ones.
+	// production ones, when Allow is nil.
 	Sandbox bool
-	// TrustedProxies are your load balancers or reverse proxies, the only
-	// peers whose X-Forwarded-For is believed. Default none.
-	TrustedProxies []string
-	// Tokens are the accepted secrets of the webhook URL
-	// (https://example.com/bankhub?token=SECRET), several during a
-	// rotation. Default: no token check.
-	Tokens []string
-	// TokenParam is the token's query parameter. Default "token".
-	TokenParam string
 
-	// Rate is the requests a second allowed per sender. Default 50.
-	Rate rate.Limit
-	// Burst is the burst allowed per sender. Default 100.
-	Burst int
-	// MaxBody is the largest body accepted. Default 1 MiB.
-	MaxBody int64
-
-	// Store is the dedupe store. Default: an in-memory LRUStore of 100,000
-	// keys, for this receiver alone; use redisstore for several replicas.
-	Store bankhook.Store
-	// DedupeTTL is how long a handled webhook is remembered. Default 72 h,
-	// three times bankHub's 24 h retry window.
-	DedupeTTL time.Duration
-	// FailClosed answers 503 while the store fails, instead of handling
-	// without dedupe (at-least-once).
-	FailClosed bool
-	// Deadline bounds each handler call. Default 25 s, so the answer
-	// beats bankHub's 30 s timeout.
-	Deadline time.Duration
-
-	// Observer is told of every rejection and acknowledged webhook.
-	// Default: logging through Logger.
-	Observer bankhook.Observer
-	// Logger receives unhandled webhooks and store failures. Default
-	// slog.Default().
-	Logger *slog.Logger
+	// ReceiverOptions is the pipeline, with bankHub's defaults for its
+	// zero fields: Allow nil means ProductionIPs (SandboxIPs with
+	// Sandbox); keep the allowlist you set to Replace its contents at run
+	// time when bankHub announces new addresses. Rate 50/s and burst 100
+	// per sender, POST application/json up to 1 MiB, an in-memory dedupe
+	// store of 100,000 keys remembering a webhook for 72 h (three times
+	// bankHub's 24 h retry window), a 25 s handler deadline so the answer
+	// beats bankHub's 30 s timeout, logging through slog.Default().
+	bankhook.ReceiverOptions
 }
 
 // Route is a typed handler for one kind of event, built with [On]. The
@@ -99,19 +71,13 @@ func On[T Event](fn func(ctx context.Context, w *Webhook, e T) error) Route {
 // error from the handler acknowledges the webhook with 200; anything else
 // makes bankHub retry it, 17 times over 24 h (see RetrySchedule).
 func NewReceiver(cfg Config) (http.Handler, error) {
-	allow := cfg.Allowlist
-	if allow == nil {
-		entries := cfg.Allow
-		if len(entries) == 0 {
-			entries = ProductionIPs
-			if cfg.Sandbox {
-				entries = SandboxIPs
-			}
+	o := cfg.ReceiverOptions
+	if o.Allow == nil {
+		senders := ProductionIPs
+		if cfg.Sandbox {
+			senders = SandboxIPs
 		}
-		var err error
-		if allow, err = bankhook.NewIPAllowlist(entries...); err != nil {
-			return nil, fmt.Errorf("bankhub: Config.Allow: %w", err)
-		}
+		o.Allow = bankhook.MustIPAllowlist(senders...)
 	}
 	routes := make([]dispatch.Route[*Webhook], len(cfg.Routes))
 	for i, rt := range cfg.Routes {
@@ -130,18 +96,6 @@ func NewReceiver(cfg Config) (http.Handler, error) {
 				slog.String("kind", w.Event().Kind()),
 			}
 		},
-		Allow:          allow,
-		TrustedProxies: cfg.TrustedProxies,
-		Tokens:         cfg.Tokens,
-		TokenParam:     cfg.TokenParam,
-		Rate:           cfg.Rate,
-		Burst:          cfg.Burst,
-		MaxBody:        cfg.MaxBody,
-		Store:          cfg.Store,
-		DedupeTTL:      cfg.DedupeTTL,
-		FailClosed:     cfg.FailClosed,
-		Deadline:       cfg.Deadline,
-		Observer:       cfg.Observer,
-		Logger:         cfg.Logger,
+		Options: o,
 	}.Build()
 }

@@ -44,8 +44,7 @@ func TestNewReceiverConfig(t *testing.T) {
 			bankhub.On(func(context.Context, *bankhub.Webhook, *bankhub.NewTransaction) error { return nil }),
 			bankhub.On(func(context.Context, *bankhub.Webhook, *bankhub.NewTransaction) error { return nil }),
 		}}, "*bankhub.NewTransaction routed twice"},
-		{"bad allow entry", bankhub.Config{Handler: handler, Allow: []string{"34.87.150.470"}}, `"34.87.150.470"`},
-		{"lease shorter than deadline", bankhub.Config{Handler: handler, Deadline: 90 * time.Second}, "lease"},
+		{"lease shorter than deadline", bankhub.Config{Handler: handler, ReceiverOptions: bankhook.ReceiverOptions{Deadline: 90 * time.Second}}, "lease"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,19 +66,25 @@ func TestNewReceiverSenders(t *testing.T) {
 	tests := []struct {
 		name    string
 		sandbox bool
+		allow   *bankhook.IPAllowlist
 		remote  string
 		want    int
 	}{
-		{"production sender 1", false, "34.87.150.47:1", http.StatusOK},
-		{"production sender 2", false, "34.124.145.244:1", http.StatusOK},
-		{"sandbox sender refused in production", false, "20.2.69.168:1", http.StatusForbidden},
-		{"sandbox sender", true, "20.2.69.168:1", http.StatusOK},
-		{"production sender refused in sandbox", true, "34.87.150.47:1", http.StatusForbidden},
-		{"neighbour address", false, "34.87.150.48:1", http.StatusForbidden},
+		{"production sender 1", false, nil, "34.87.150.47:1", http.StatusOK},
+		{"production sender 2", false, nil, "34.124.145.244:1", http.StatusOK},
+		{"sandbox sender refused in production", false, nil, "20.2.69.168:1", http.StatusForbidden},
+		{"sandbox sender", true, nil, "20.2.69.168:1", http.StatusOK},
+		{"production sender refused in sandbox", true, nil, "34.87.150.47:1", http.StatusForbidden},
+		{"neighbour address", false, nil, "34.87.150.48:1", http.StatusForbidden},
+		{"Allow replaces the defaults", true, bankhook.MustIPAllowlist("198.51.100.0/24"), "198.51.100.9:1", http.StatusOK},
+		{"even the sandbox sender's", true, bankhook.MustIPAllowlist("198.51.100.0/24"), "20.2.69.168:1", http.StatusForbidden},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, err := bankhub.NewReceiver(bankhub.Config{Handler: ok, Sandbox: tt.sandbox, Observer: bankhook.ObserverFuncs{}})
+			cfg := bankhub.Config{Handler: ok, Sandbox: tt.sandbox}
+			cfg.Allow = tt.allow
+			cfg.Observer = bankhook.ObserverFuncs{}
+			h, err := bankhub.NewReceiver(cfg)
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, post(h, "/bankhub", tt.remote, body).Code)
 		})
@@ -101,8 +106,8 @@ func TestNewReceiverRoutesAndDedupe(t *testing.T) {
 				return nil
 			}),
 		},
-		Handler:  func(context.Context, *bankhub.Webhook) error { revoked.Add(1); return nil },
-		Observer: bankhook.ObserverFuncs{},
+		Handler:         func(context.Context, *bankhub.Webhook) error { revoked.Add(1); return nil },
+		ReceiverOptions: bankhook.ReceiverOptions{Observer: bankhook.ObserverFuncs{}},
 	})
 	require.NoError(t, err)
 
@@ -121,8 +126,8 @@ func TestNewReceiverRoutesAndDedupe(t *testing.T) {
 
 func TestNewReceiverBadPayloadNamesField(t *testing.T) {
 	h, err := bankhub.NewReceiver(bankhub.Config{
-		Handler:  func(context.Context, *bankhub.Webhook) error { return nil },
-		Observer: bankhook.ObserverFuncs{},
+		Handler:         func(context.Context, *bankhub.Webhook) error { return nil },
+		ReceiverOptions: bankhook.ReceiverOptions{Observer: bankhook.ObserverFuncs{}},
 	})
 	require.NoError(t, err)
 	w := post(h, "/bankhub", bankhubSender, []byte(`{"webhookType":"TRANSACTIONS","webhookCode":"DEFAULT_UPDATE","transaction":{"id":"t1","amount":"ten"}}`))
@@ -147,7 +152,7 @@ func ExampleNewReceiver() {
 				return nil
 			}),
 		},
-		Observer: bankhook.ObserverFuncs{},
+		ReceiverOptions: bankhook.ReceiverOptions{Observer: bankhook.ObserverFuncs{}},
 	})
 	if err != nil {
 		panic(err)

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -68,12 +69,11 @@ func TestNewReceiverConfig(t *testing.T) {
 			bunq.On(func(context.Context, *bunq.Notification, *bunq.Payment) error { return nil }),
 			bunq.On(func(context.Context, *bunq.Notification, *bunq.Payment) error { return nil }),
 		}}, "*bunq.Payment routed twice"},
-		{"bad allow entry", bunq.Config{Handler: handler, Allow: []string{"185.40.108.0/33"}}, `"185.40.108.0/33"`},
-		{"bad trusted proxy", bunq.Config{Handler: handler, TrustedProxies: []string{"proxy"}}, `"proxy"`},
+		{"bad trusted proxy", bunq.Config{Handler: handler, ReceiverOptions: bankhook.ReceiverOptions{TrustedProxies: []string{"proxy"}}}, `"proxy"`},
 		{"sandbox without token", bunq.Config{Handler: handler, Sandbox: true}, "needs Tokens"},
-		{"sandbox with token", bunq.Config{Handler: handler, Sandbox: true, Tokens: []string{"s3cret"}}, ""},
-		{"sandbox with allow", bunq.Config{Handler: handler, Sandbox: true, Allow: []string{"3.120.0.0/14"}}, ""},
-		{"only empty tokens", bunq.Config{Handler: handler, Tokens: []string{""}}, "empty"},
+		{"sandbox with token", bunq.Config{Handler: handler, Sandbox: true, ReceiverOptions: bankhook.ReceiverOptions{Tokens: []string{"s3cret"}}}, ""},
+		{"sandbox with allow", bunq.Config{Handler: handler, Sandbox: true, ReceiverOptions: bankhook.ReceiverOptions{Allow: bankhook.MustIPAllowlist("3.120.0.0/14")}}, ""},
+		{"only empty tokens", bunq.Config{Handler: handler, ReceiverOptions: bankhook.ReceiverOptions{Tokens: []string{""}}}, "empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,8 +94,8 @@ func TestNewReceiverGuards(t *testing.T) {
 	body := sample(t, "MUTATION")
 	var calls atomic.Int32
 	h, err := bunq.NewReceiver(bunq.Config{
-		Handler:  func(context.Context, *bunq.Notification) error { calls.Add(1); return nil },
-		Observer: quiet,
+		Handler:         func(context.Context, *bunq.Notification) error { calls.Add(1); return nil },
+		ReceiverOptions: bankhook.ReceiverOptions{Observer: quiet},
 	})
 	require.NoError(t, err)
 
@@ -141,7 +141,7 @@ func TestNewReceiverHandlesOnce(t *testing.T) {
 			assert.Equal(t, "-24.95", p.Amount.Value.String())
 			return nil
 		},
-		Observer: quiet,
+		ReceiverOptions: bankhook.ReceiverOptions{Observer: quiet},
 	})
 	require.NoError(t, err)
 
@@ -170,7 +170,7 @@ func TestNewReceiverRetriesFailures(t *testing.T) {
 			}
 			return nil
 		},
-		Observer: quiet,
+		ReceiverOptions: bankhook.ReceiverOptions{Observer: quiet},
 	})
 	require.NoError(t, err)
 
@@ -198,8 +198,8 @@ func TestNewReceiverRoutes(t *testing.T) {
 				return nil
 			}),
 		},
-		Handler:  func(context.Context, *bunq.Notification) error { others.Add(1); return nil },
-		Observer: quiet,
+		Handler:         func(context.Context, *bunq.Notification) error { others.Add(1); return nil },
+		ReceiverOptions: bankhook.ReceiverOptions{Observer: quiet},
 	})
 	require.NoError(t, err)
 
@@ -216,15 +216,15 @@ func TestNewReceiverUnhandled(t *testing.T) {
 	route := bunq.On(func(context.Context, *bunq.Notification, *bunq.Payment) error { return nil })
 
 	t.Run("acknowledged by default", func(t *testing.T) {
-		h, err := bunq.NewReceiver(bunq.Config{Routes: []bunq.Route{route}, Observer: quiet, Logger: discardLogger()})
+		h, err := bunq.NewReceiver(bunq.Config{Routes: []bunq.Route{route}, ReceiverOptions: bankhook.ReceiverOptions{Observer: quiet, Logger: discardLogger()}})
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusOK, deliver(t, h, "/bunq", bunqSender, sample(t, "CHAT")).Code)
 	})
 	t.Run("refused when configured", func(t *testing.T) {
 		h, err := bunq.NewReceiver(bunq.Config{
-			Routes:    []bunq.Route{route},
-			Unhandled: func(context.Context, *bunq.Notification) error { return &bankhook.StatusError{Status: 503} },
-			Observer:  quiet,
+			Routes:          []bunq.Route{route},
+			Unhandled:       func(context.Context, *bunq.Notification) error { return &bankhook.StatusError{Status: 503} },
+			ReceiverOptions: bankhook.ReceiverOptions{Observer: quiet},
 		})
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusServiceUnavailable, deliver(t, h, "/bunq", bunqSender, sample(t, "CHAT")).Code)
@@ -234,10 +234,9 @@ func TestNewReceiverUnhandled(t *testing.T) {
 func TestNewReceiverSandboxToken(t *testing.T) {
 	body := sample(t, "MUTATION")
 	h, err := bunq.NewReceiver(bunq.Config{
-		Handler:  func(context.Context, *bunq.Notification) error { return nil },
-		Sandbox:  true,
-		Tokens:   []string{"old-secret", "new-secret"},
-		Observer: quiet,
+		Handler:         func(context.Context, *bunq.Notification) error { return nil },
+		Sandbox:         true,
+		ReceiverOptions: bankhook.ReceiverOptions{Tokens: []string{"old-secret", "new-secret"}, Observer: quiet},
 	})
 	require.NoError(t, err)
 
@@ -251,9 +250,8 @@ func TestNewReceiverSandboxToken(t *testing.T) {
 func TestNewReceiverTrustedProxy(t *testing.T) {
 	body := sample(t, "MUTATION")
 	h, err := bunq.NewReceiver(bunq.Config{
-		Handler:        func(context.Context, *bunq.Notification) error { return nil },
-		TrustedProxies: []string{"10.0.0.0/8"},
-		Observer:       quiet,
+		Handler:         func(context.Context, *bunq.Notification) error { return nil },
+		ReceiverOptions: bankhook.ReceiverOptions{TrustedProxies: []string{"10.0.0.0/8"}, Observer: quiet},
 	})
 	require.NoError(t, err)
 
@@ -271,20 +269,72 @@ func TestNewReceiverTrustedProxy(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, req("203.0.113.9:80", "185.40.108.20"), "a forged header from an untrusted peer is ignored")
 }
 
+// Every option of bankhook.ReceiverOptions reaches a bunq receiver,
+// including those the bank's own fields say nothing about.
+func TestNewReceiverPipelineOptions(t *testing.T) {
+	body := sample(t, "MUTATION")
+	handler := func(context.Context, *bunq.Notification) error { return nil }
+	tests := []struct {
+		name       string
+		set        func(*bunq.Config)
+		remote     string
+		wantStatus int
+		wantReason string
+	}{
+		{"Allow replaces the production ranges", func(c *bunq.Config) { c.Allow = bankhook.MustIPAllowlist("203.0.113.0/24") }, "203.0.113.7:1", 200, ""},
+		{"and bunq's own addresses are then refused", func(c *bunq.Config) { c.Allow = bankhook.MustIPAllowlist("203.0.113.0/24") }, bunqSender, 403, "ip_denied"},
+		{"Verifier", func(c *bunq.Config) {
+			c.Verifier = bankhook.VerifierFunc(func(*http.Request, []byte) error { return errors.New("no signature") })
+		}, bunqSender, 401, "bad_signature"},
+		{"Body", func(c *bunq.Config) { c.Body.MaxBytes = 64 }, bunqSender, 413, "body_too_large"},
+		{"RateLimit", func(c *bunq.Config) { c.RateLimit = bankhook.RateLimitOptions{Rate: 0.001, Burst: 1} }, bunqSender, 200, ""},
+		{"Dedupe", func(c *bunq.Config) { c.Dedupe.FailClosed = true; c.Dedupe.Store = failingStore{} }, bunqSender, 503, "store_unavailable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := bunq.Config{Handler: handler}
+			cfg.Observer = quiet
+			tt.set(&cfg)
+			h, err := bunq.NewReceiver(cfg)
+			require.NoError(t, err)
+			w := deliver(t, h, "/bunq", tt.remote, body)
+			assert.Equal(t, tt.wantStatus, w.Code)
+			if tt.wantReason != "" {
+				assert.Equal(t, tt.wantReason, problemReason(t, w))
+			}
+			if tt.name == "RateLimit" {
+				assert.Equal(t, http.StatusTooManyRequests, deliver(t, h, "/bunq", tt.remote, body).Code, "the burst of 1 is spent")
+			}
+		})
+	}
+}
+
+// failingStore is a dedupe store that is always down.
+type failingStore struct{}
+
+func (failingStore) Reserve(context.Context, string, time.Duration) (bankhook.Reservation, error) {
+	return bankhook.Reservation{}, errors.New("store down")
+}
+func (failingStore) Complete(context.Context, string, string, int, time.Duration) error {
+	return errors.New("store down")
+}
+func (failingStore) Release(context.Context, string, string) error { return errors.New("store down") }
+
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // A bunq receiver mounted next to the application's own routes. The
 // request comes from bunq's production range and carries a payment.
 func ExampleNewReceiver() {
-	receiver, err := bunq.NewReceiver(bunq.Config{
+	cfg := bunq.Config{
 		Routes: []bunq.Route{
 			bunq.On(func(ctx context.Context, n *bunq.Notification, p *bunq.Payment) error {
 				fmt.Printf("payment %d: %s %s (%s)\n", p.ID, p.Amount.Value, p.Amount.Currency, n.Category)
 				return nil // acknowledged: bunq stops retrying
 			}),
 		},
-		Observer: bankhook.ObserverFuncs{}, // keep the example's output clean
-	})
+	}
+	cfg.Observer = bankhook.ObserverFuncs{} // the pipeline's options are set by name; this one keeps the output clean
+	receiver, err := bunq.NewReceiver(cfg)
 	if err != nil {
 		panic(err)
 	}

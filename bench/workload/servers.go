@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/bankhook/bankhook"
 	"github.com/bankhook/bankhook/bunq"
@@ -52,18 +53,22 @@ func GuardChain(extra ...string) (http.Handler, error) {
 // Payment route. handled, when not nil, is called for every Payment
 // handled.
 func FullReceiver(store bankhook.Store, handled func(*bunq.Payment), extra ...string) (http.Handler, error) {
-	return bunq.NewReceiver(bunq.Config{
+	allow, err := bankhook.NewIPAllowlist(append(slices.Clone(bunq.ProductionRanges), extra...)...)
+	if err != nil {
+		return nil, err
+	}
+	cfg := bunq.Config{
 		Routes: []bunq.Route{bunq.On(func(_ context.Context, _ *bunq.Notification, p *bunq.Payment) error {
 			if handled != nil {
 				handled(p)
 			}
 			return nil
 		})},
-		Allow:    append(append([]string(nil), bunq.ProductionRanges...), extra...),
-		Rate:     ChainRate,
-		Burst:    ChainBurst,
-		Store:    store,
-		Observer: bankhook.ObserverFuncs{},
-		Logger:   slog.New(slog.DiscardHandler),
-	})
+	}
+	cfg.Allow = allow
+	cfg.RateLimit = bankhook.RateLimitOptions{Rate: ChainRate, Burst: ChainBurst}
+	cfg.Dedupe.Store = store
+	cfg.Observer = bankhook.ObserverFuncs{}
+	cfg.Logger = slog.New(slog.DiscardHandler)
+	return bunq.NewReceiver(cfg)
 }

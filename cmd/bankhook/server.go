@@ -36,8 +36,8 @@ func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Wr
 		}
 	}()
 
-	var bunqStore, bankhubStore bankhook.Store // nil: each receiver's own LRUStore
-	var redisAddr string                       // host:port, for the log: a URL may hold a password
+	stores := map[string]bankhook.Store{} // per bank; none: each receiver's own LRUStore
+	var redisAddr string                  // host:port, for the log: a URL may hold a password
 	if c.redis != "" {
 		client, err := c.redisClient(ctx)
 		if err != nil {
@@ -45,8 +45,9 @@ func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Wr
 		}
 		defer client.Close()
 		redisAddr = client.Options().Addr
-		bunqStore = redisstore.New(client, redisstore.Options{Prefix: redisstore.DefaultPrefix + "bunq:"})
-		bankhubStore = redisstore.New(client, redisstore.Options{Prefix: redisstore.DefaultPrefix + "bankhub:"})
+		for _, bank := range []string{"bunq", "bankhub"} {
+			stores[bank] = redisstore.New(client, redisstore.Options{Prefix: redisstore.DefaultPrefix + bank + ":"})
+		}
 	}
 
 	s := &sink{out: out}
@@ -60,47 +61,31 @@ func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Wr
 		w.Header().Set("Cache-Control", "no-store")
 		_, _ = io.WriteString(w, "ok\n")
 	})
-	var tokens []string
-	if c.token != "" {
-		tokens = []string{c.token}
-	}
-	if c.bunqPath != "" {
-		h, err := bunq.NewReceiver(bunq.Config{
-			Handler:        s.bunq,
-			Allow:          c.bunqAllow,
-			TrustedProxies: c.trustedProxy,
-			Tokens:         tokens,
-			Rate:           c.rate,
-			Burst:          c.burst,
-			MaxBody:        c.maxBody,
-			Store:          bunqStore,
-			Observer:       obs,
-			Logger:         logger,
-		})
+	for _, e := range []struct {
+		name, path string
+		allow      []string
+		build      func(bankhook.ReceiverOptions) (http.Handler, error)
+	}{
+		{"bunq", c.bunqPath, c.bunqAllow, func(o bankhook.ReceiverOptions) (http.Handler, error) {
+			return bunq.NewReceiver(bunq.Config{Handler: s.bunq, ReceiverOptions: o})
+		}},
+		{"bankhub", c.bankhubPath, c.bankhubAllow, func(o bankhook.ReceiverOptions) (http.Handler, error) {
+			return bankhub.NewReceiver(bankhub.Config{Handler: s.bankhub, ReceiverOptions: o})
+		}},
+	} {
+		if e.path == "" {
+			continue
+		}
+		o, err := c.pipeline(e.allow, stores[e.name], obs, logger)
+		if err != nil {
+			return fmt.Errorf("%s: %w", e.name, err)
+		}
+		h, err := e.build(o)
 		if err != nil {
 			return err
 		}
-		mux.Handle(c.bunqPath, h)
-		logger.Info("bunq endpoint", "path", c.bunqPath, "allow", strings.Join(c.bunqAllow, ","))
-	}
-	if c.bankhubPath != "" {
-		h, err := bankhub.NewReceiver(bankhub.Config{
-			Handler:        s.bankhub,
-			Allow:          c.bankhubAllow,
-			TrustedProxies: c.trustedProxy,
-			Tokens:         tokens,
-			Rate:           c.rate,
-			Burst:          c.burst,
-			MaxBody:        c.maxBody,
-			Store:          bankhubStore,
-			Observer:       obs,
-			Logger:         logger,
-		})
-		if err != nil {
-			return err
-		}
-		mux.Handle(c.bankhubPath, h)
-		logger.Info("bankhub endpoint", "path", c.bankhubPath, "allow", strings.Join(c.bankhubAllow, ","))
+		mux.Handle(e.path, h)
+		logger.Info(e.name+" endpoint", "path", e.path, "allow", strings.Join(e.allow, ","))
 	}
 
 	srv := &http.Server{
@@ -159,6 +144,29 @@ func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Wr
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// pipeline returns the options of one bank's receiver: what the command
+// line says, with allow as its senders and store as its dedupe store (nil:
+// the receiver's own in-memory store).
+func (c *serveConfig) pipeline(allow []string, store bankhook.Store, obs bankhook.Observer, logger *slog.Logger) (bankhook.ReceiverOptions, error) {
+	list, err := bankhook.NewIPAllowlist(allow...)
+	if err != nil {
+		return bankhook.ReceiverOptions{}, fmt.Errorf("--allow: %w", err)
+	}
+	o := bankhook.ReceiverOptions{
+		Allow:          list,
+		TrustedProxies: c.trustedProxy,
+		RateLimit:      bankhook.RateLimitOptions{Rate: c.rate, Burst: c.burst},
+		Body:           bankhook.BodyOptions{MaxBytes: c.maxBody},
+		Dedupe:         bankhook.DedupeOptions{Store: store},
+		Observer:       obs,
+		Logger:         logger,
+	}
+	if c.token != "" {
+		o.Tokens = []string{c.token}
+	}
+	return o, nil
 }
 
 // redisClient connects to --redis and checks that it answers, so that a

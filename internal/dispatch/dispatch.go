@@ -8,9 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/bankhook/bankhook"
 )
@@ -65,9 +62,9 @@ func Handler[E any](provider string, routes []Route[E], fallback func(context.Co
 	}, nil
 }
 
-// Receiver is a provider's configuration, translated: the fields every
-// provider Config has, with the provider's defaults already applied where
-// they differ between providers (the allowlist).
+// Receiver is what a provider preset hands over: its decoder, the
+// handlers of its Config, and the pipeline options with the provider's
+// defaults already applied (the sender allowlist).
 type Receiver[E bankhook.Event] struct {
 	Provider string                  // "bunq", "bankhub": the prefix of errors and log lines
 	Decode   func([]byte) (E, error) // the provider's decoder
@@ -77,19 +74,7 @@ type Receiver[E bankhook.Event] struct {
 	Unhandled func(context.Context, E) error // events nothing takes when Handler is nil; default: log, acknowledge
 	Describe  func(E) []slog.Attr            // log attributes of an event nobody handles
 
-	Allow          *bankhook.IPAllowlist // senders; nil: no address check
-	TrustedProxies []string              // peers whose X-Forwarded-For is believed
-	Tokens         []string              // accepted URL tokens; none: no token check
-	TokenParam     string                // the token's query parameter; "" is "token"
-	Rate           rate.Limit            // requests a second per sender; 0 is the default
-	Burst          int                   // burst per sender; 0 is the default
-	MaxBody        int64                 // largest body; 0 is 1 MiB
-	Store          bankhook.Store        // dedupe store; nil is a new LRUStore
-	DedupeTTL      time.Duration         // how long a handled event is remembered; 0 is 72 h
-	FailClosed     bool                  // answer 503 while the store fails
-	Deadline       time.Duration         // handler deadline; 0 is 25 s
-	Observer       bankhook.Observer     // nil logs through Logger
-	Logger         *slog.Logger          // nil is slog.Default()
+	Options bankhook.ReceiverOptions // the pipeline
 }
 
 // Build assembles the pipeline. Errors are prefixed with the provider.
@@ -97,19 +82,15 @@ func (c Receiver[E]) Build() (http.Handler, error) {
 	if c.Handler == nil && len(c.Routes) == 0 {
 		return nil, fmt.Errorf("%s: Config needs a Handler or Routes", c.Provider)
 	}
-	logger := c.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	observer := c.Observer
-	if observer == nil {
-		observer = bankhook.SlogObserver(logger)
-	}
 	fallback := c.Handler
 	if fallback == nil {
 		fallback = c.Unhandled
 	}
 	if fallback == nil {
+		logger := c.Options.Logger
+		if logger == nil {
+			logger = slog.Default()
+		}
 		msg := c.Provider + ": event acknowledged without a handler"
 		fallback = func(ctx context.Context, e E) error {
 			logger.LogAttrs(ctx, slog.LevelInfo, msg, c.Describe(e)...)
@@ -120,22 +101,7 @@ func (c Receiver[E]) Build() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := bankhook.NewReceiver(c.Decode, handle, bankhook.ReceiverOptions{
-		Observer:       observer,
-		TrustedProxies: c.TrustedProxies,
-		Allow:          c.Allow,
-		RateLimit:      bankhook.RateLimitOptions{Rate: c.Rate, Burst: c.Burst},
-		Body:           bankhook.BodyOptions{MaxBytes: c.MaxBody},
-		TokenParam:     c.TokenParam,
-		Tokens:         c.Tokens,
-		Dedupe: bankhook.DedupeOptions{
-			Store:      c.Store,
-			TTL:        c.DedupeTTL,
-			FailClosed: c.FailClosed,
-			Logger:     logger,
-		},
-		Deadline: c.Deadline,
-	})
+	h, err := bankhook.NewReceiver(c.Decode, handle, c.Options)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Provider, err)
 	}
