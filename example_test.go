@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -141,6 +142,26 @@ func ExampleObserve() {
 	h.ServeHTTP(httptest.NewRecorder(), r)
 	// Output:
 	// 403 ip_denied (bankhook: 198.51.100.7 is not on the allowlist)
+}
+
+// Logs and a counter side by side: each Observer hears every report.
+func ExampleMultiObserver() {
+	var rejected atomic.Int64
+	count := bankhook.ObserverFuncs{
+		OnRejected: func(*http.Request, bankhook.Rejection) { rejected.Add(1) },
+	}
+	h := bankhook.Chain(http.NotFoundHandler(),
+		bankhook.Observe(bankhook.MultiObserver(printRejections, count)),
+		bankhook.RequireToken("token", "s3cr3t"),
+	)
+	for _, target := range []string{"/bunq", "/bunq?token=guess"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, target, nil))
+	}
+	fmt.Println("rejected:", rejected.Load())
+	// Output:
+	// rejected /bunq: 401 bad_token
+	// rejected /bunq: 401 bad_token
+	// rejected: 2
 }
 
 func ExampleSlogObserver() {

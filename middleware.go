@@ -107,6 +107,33 @@ func (f ObserverFuncs) Handled(r *http.Request, o Outcome) {
 	}
 }
 
+// MultiObserver returns an Observer that tells each of os, in order, of
+// every report: logs, metrics and traces side by side. Nil entries are
+// skipped.
+func MultiObserver(os ...Observer) Observer {
+	var m multiObserver
+	for _, o := range os {
+		if o != nil {
+			m = append(m, o)
+		}
+	}
+	return m
+}
+
+type multiObserver []Observer
+
+func (m multiObserver) Rejected(r *http.Request, rej Rejection) {
+	for _, o := range m {
+		o.Rejected(r, rej)
+	}
+}
+
+func (m multiObserver) Handled(r *http.Request, o Outcome) {
+	for _, obs := range m {
+		obs.Handled(r, o)
+	}
+}
+
 // SlogObserver returns an Observer that logs rejections at Warn (Error for
 // 5xx) and handled events at Info through l, or through slog.Default()
 // when l is nil. The query string is never logged: it may hold the URL

@@ -356,3 +356,20 @@ func TestRejectWithoutObserve(t *testing.T) {
 }
 
 func fieldOf(s string) *string { return &s }
+
+func TestMultiObserver(t *testing.T) {
+	var got []string
+	record := func(name string) bankhook.Observer {
+		return bankhook.ObserverFuncs{
+			OnRejected: func(_ *http.Request, rej bankhook.Rejection) { got = append(got, name+" "+string(rej.Reason)) },
+			OnHandled:  func(_ *http.Request, o bankhook.Outcome) { got = append(got, name+" "+o.Key) },
+		}
+	}
+	m := bankhook.MultiObserver(record("a"), nil, record("b"))
+	r := httptest.NewRequest(http.MethodPost, "/", nil)
+	m.Rejected(r, bankhook.Rejection{Status: 403, Reason: bankhook.ReasonIPDenied})
+	m.Handled(r, bankhook.Outcome{Status: 200, Key: "k"})
+	assert.Equal(t, []string{"a ip_denied", "b ip_denied", "a k", "b k"}, got, "every observer, in order; nil skipped")
+
+	assert.NotPanics(t, func() { bankhook.MultiObserver().Rejected(r, bankhook.Rejection{}) }, "none at all")
+}
