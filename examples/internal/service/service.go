@@ -1,0 +1,140 @@
+// Package service is what the example programs share: their settings,
+// read from the environment, the bunq and bankHub receivers, and the
+// ledger those book payments in. Only the framework wiring differs from
+// one program to the next; it is in each program's main.go.
+package service
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bankhook/bankhook/bankhub"
+	"github.com/bankhook/bankhook/bunq"
+)
+
+// Config is what an example reads from its environment. The zero value
+// listens on :8080, trusts no proxy and checks no URL token: bankhook
+// then accepts the banks' published addresses only, connecting directly.
+type Config struct {
+	// Addr is the address to listen on (ADDR). Default ":8080".
+	Addr string
+	// BunqTokens are the accepted URL tokens of bunq callbacks
+	// (BUNQ_CALLBACK_TOKEN, comma-separated during a rotation): bunq is
+	// subscribed to https://…/webhooks/bunq?token=SECRET. Default none.
+	BunqTokens []string
+	// BankhubTokens are the accepted URL tokens of bankHub webhooks
+	// (BANKHUB_WEBHOOK_TOKEN). Default none.
+	BankhubTokens []string
+	// TrustedProxies are your load balancers as CIDR prefixes
+	// (TRUSTED_PROXIES, comma-separated; "10.0.0.0/8", "127.0.0.1/32"):
+	// only from them is X-Forwarded-For believed. Default none: the TCP
+	// peer is the sender.
+	TrustedProxies []string
+}
+
+// FromEnv reads a Config through getenv (os.Getenv in a program). A bare
+// address in TRUSTED_PROXIES becomes a one-address prefix, so that every
+// framework's own setting (some take prefixes only) can be given the same
+// list; the error names an entry that is neither.
+func FromEnv(getenv func(string) string) (Config, error) {
+	cfg := Config{
+		Addr:          getenv("ADDR"),
+		BunqTokens:    list(getenv("BUNQ_CALLBACK_TOKEN")),
+		BankhubTokens: list(getenv("BANKHUB_WEBHOOK_TOKEN")),
+	}
+	for _, p := range list(getenv("TRUSTED_PROXIES")) {
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				return Config{}, fmt.Errorf("service: TRUSTED_PROXIES entry %q is neither a CIDR prefix nor an address: %w", p, err)
+			}
+			prefix = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, prefix.Masked().String())
+	}
+	return cfg, nil
+}
+
+// list splits a comma-separated variable, dropping empty entries, so that
+// an unset variable is no entry rather than one empty one.
+func list(s string) []string {
+	var out []string
+	for v := range strings.SplitSeq(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Receivers returns the bunq and bankHub receivers, each booking the
+// payments it is told of in l: bunq's MUTATION callbacks (every change of
+// an account's balance) and bankHub's new transactions. Other events are
+// acknowledged and logged. Senders are the banks' published addresses,
+// seen through cfg.TrustedProxies.
+func Receivers(cfg Config, l *Ledger) (bunqHandler, bankhubHandler http.Handler, err error) {
+	bc := bunq.Config{Routes: []bunq.Route{
+		bunq.On(func(_ context.Context, n *bunq.Notification, p *bunq.Payment) error {
+			if n.Category != bunq.CategoryMutation {
+				return nil // a PAYMENT callback repeats a payment its MUTATION already booked
+			}
+			return l.Book(Entry{
+				Bank:        "bunq",
+				ID:          strconv.FormatInt(p.ID, 10),
+				Amount:      p.Amount.Value,
+				Currency:    p.Amount.Currency,
+				Description: p.Description,
+			})
+		}),
+	}}
+	bc.Tokens = cfg.BunqTokens
+	bc.TrustedProxies = cfg.TrustedProxies
+	if bunqHandler, err = bunq.NewReceiver(bc); err != nil {
+		return nil, nil, err
+	}
+
+	hc := bankhub.Config{Routes: []bankhub.Route{
+		bankhub.On(func(_ context.Context, _ *bankhub.Webhook, e *bankhub.NewTransaction) error {
+			t := e.Transaction
+			return l.Book(Entry{
+				Bank:        "bankhub",
+				ID:          t.ID,
+				Amount:      t.Amount,
+				Currency:    t.Currency,
+				Description: t.Description,
+			})
+		}),
+	}}
+	hc.Tokens = cfg.BankhubTokens
+	hc.TrustedProxies = cfg.TrustedProxies
+	if bankhubHandler, err = bankhub.NewReceiver(hc); err != nil {
+		return nil, nil, err
+	}
+	return bunqHandler, bankhubHandler, nil
+}
+
+// Server returns an http.Server for h on cfg.Addr with timeouts that suit
+// a webhook receiver: headers within 5 s, the whole request within 10 s,
+// and the answer written within 35 s, above the receivers' 25 s handler
+// deadline, so the answer to a handler that ran out of time still
+// reaches the bank.
+func Server(cfg Config, h http.Handler) *http.Server {
+	addr := cfg.Addr
+	if addr == "" {
+		addr = ":8080"
+	}
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      35 * time.Second,
+		IdleTimeout:       time.Minute,
+	}
+}
