@@ -2,7 +2,7 @@
 // standard library alone, and books each payment as a JSON line on
 // stdout:
 //
-//	BUNQ_CALLBACK_TOKEN=… BANKHUB_WEBHOOK_TOKEN=… TRUSTED_PROXIES=10.0.0.0/8 go run ./nethttp
+//	BUNQ_CALLBACK_TOKEN=… BANKHUB_WEBHOOK_TOKEN=… TRUSTED_PROXIES=10.0.0.0/8 go run ./examples/nethttp
 //
 // The receivers are http.Handlers: mount them on a ServeMux pattern.
 // net/http sets r.RemoteAddr to the TCP peer, which is what bankhook reads
@@ -11,26 +11,14 @@
 package main
 
 import (
-	"log"
 	"net/http"
-	"os"
 
 	"github.com/bankhook/bankhook/examples/internal/service"
 )
 
-func main() {
-	cfg, err := service.FromEnv(os.Getenv)
-	if err != nil {
-		log.Fatal(err)
-	}
-	h, err := routes(cfg, service.NewLedger(os.Stdout))
-	if err != nil {
-		log.Fatal(err)
-	}
-	log.Fatal(service.Server(cfg, h).ListenAndServe())
-}
+func main() { service.Serve(routes) }
 
-// routes mounts the two receivers under /webhooks.
+// routes mounts the two receivers on a ServeMux, under /webhooks.
 func routes(cfg service.Config, l *service.Ledger) (http.Handler, error) {
 	bunqHandler, bankhubHandler, err := service.Receivers(cfg, l)
 	if err != nil {

@@ -32,9 +32,18 @@ import (
 // in l, until the test ends.
 type Start func(t *testing.T, ln net.Listener, cfg service.Config, l *service.Ledger)
 
-// Serve serves h on ln until the test ends: the Start of every program
-// whose routes are an http.Handler.
-func Serve(t *testing.T, ln net.Listener, h http.Handler) {
+// RunHandler is Run for a program whose routes are an http.Handler,
+// served by net/http.
+func RunHandler(t *testing.T, routes func(service.Config, *service.Ledger) (http.Handler, error)) {
+	Run(t, func(t *testing.T, ln net.Listener, cfg service.Config, l *service.Ledger) {
+		h, err := routes(cfg, l)
+		require.NoError(t, err)
+		serve(t, ln, h)
+	})
+}
+
+// serve serves h on ln until the test ends.
+func serve(t *testing.T, ln net.Listener, h http.Handler) {
 	t.Helper()
 	srv := service.Server(service.Config{}, h)
 	done := make(chan error, 1)

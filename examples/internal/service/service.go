@@ -1,14 +1,18 @@
 // Package service is what the example programs share: their settings,
-// read from the environment, the bunq and bankHub receivers, and the
-// ledger those book payments in. Only the framework wiring differs from
-// one program to the next; it is in each program's main.go.
+// read from the environment, the bunq and bankHub receivers, the ledger
+// those book payments in, and the http.Server that serves them. Only the
+// framework wiring differs from one program to the next; it is each
+// program's main.go.
 package service
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"log"
 	"net/http"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -17,11 +21,11 @@ import (
 	"github.com/bankhook/bankhook/bunq"
 )
 
-// Config is what an example reads from its environment. The zero value
-// listens on :8080, trusts no proxy and checks no URL token: bankhook
-// then accepts the banks' published addresses only, connecting directly.
+// Config is what an example reads from its environment. With no token
+// and no proxy, bankhook accepts the banks' published addresses only,
+// connecting directly.
 type Config struct {
-	// Addr is the address to listen on (ADDR). Default ":8080".
+	// Addr is the address to listen on (ADDR, ":8080" when unset).
 	Addr string
 	// BunqTokens are the accepted URL tokens of bunq callbacks
 	// (BUNQ_CALLBACK_TOKEN, comma-separated during a rotation): bunq is
@@ -43,7 +47,7 @@ type Config struct {
 // list; the error names an entry that is neither.
 func FromEnv(getenv func(string) string) (Config, error) {
 	cfg := Config{
-		Addr:          getenv("ADDR"),
+		Addr:          cmp.Or(getenv("ADDR"), ":8080"),
 		BunqTokens:    list(getenv("BUNQ_CALLBACK_TOKEN")),
 		BankhubTokens: list(getenv("BANKHUB_WEBHOOK_TOKEN")),
 	}
@@ -119,18 +123,30 @@ func Receivers(cfg Config, l *Ledger) (bunqHandler, bankhubHandler http.Handler,
 	return bunqHandler, bankhubHandler, nil
 }
 
+// Serve is the main function of a program whose routes are an
+// http.Handler: it reads the Config from the environment, builds routes
+// around a Ledger writing to stdout, and serves them on Config.Addr with
+// Server. It returns only by exiting the program, logging why.
+func Serve(routes func(Config, *Ledger) (http.Handler, error)) {
+	cfg, err := FromEnv(os.Getenv)
+	if err != nil {
+		log.Fatal(err)
+	}
+	h, err := routes(cfg, NewLedger(os.Stdout))
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Fatal(Server(cfg, h).ListenAndServe())
+}
+
 // Server returns an http.Server for h on cfg.Addr with timeouts that suit
 // a webhook receiver: headers within 5 s, the whole request within 10 s,
 // and the answer written within 35 s, above the receivers' 25 s handler
 // deadline, so the answer to a handler that ran out of time still
 // reaches the bank.
 func Server(cfg Config, h http.Handler) *http.Server {
-	addr := cfg.Addr
-	if addr == "" {
-		addr = ":8080"
-	}
 	return &http.Server{
-		Addr:              addr,
+		Addr:              cfg.Addr,
 		Handler:           h,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,

@@ -20,7 +20,7 @@ func TestFromEnv(t *testing.T) {
 		want service.Config
 		err  string
 	}{
-		{name: "nothing set", env: nil, want: service.Config{}},
+		{name: "nothing set", env: nil, want: service.Config{Addr: ":8080"}},
 		{
 			name: "everything set",
 			env: map[string]string{
@@ -36,7 +36,7 @@ func TestFromEnv(t *testing.T) {
 				TrustedProxies: []string{"10.0.0.0/8", "192.0.2.7/32", "2001:db8::1/128", "198.51.100.0/24"},
 			},
 		},
-		{name: "empty entries only", env: map[string]string{"BUNQ_CALLBACK_TOKEN": " , ", "TRUSTED_PROXIES": ","}, want: service.Config{}},
+		{name: "empty entries only", env: map[string]string{"BUNQ_CALLBACK_TOKEN": " , ", "TRUSTED_PROXIES": ","}, want: service.Config{Addr: ":8080"}},
 		{name: "bad proxy", env: map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8,lb.internal"}, err: `"lb.internal"`},
 	}
 	for _, tc := range tests {
