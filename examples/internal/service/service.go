@@ -23,7 +23,7 @@ import (
 
 // Config is what an example reads from its environment. With no token
 // and no proxy, bankhook accepts the banks' published addresses only,
-// connecting directly.
+// connecting directly. A Config is plain data.
 type Config struct {
 	// Addr is the address to listen on (ADDR, ":8080" when unset).
 	Addr string
@@ -58,7 +58,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			if aerr != nil {
 				return Config{}, fmt.Errorf("service: TRUSTED_PROXIES entry %q is neither a CIDR prefix nor an address: %w", p, err)
 			}
-			prefix = netip.PrefixFrom(addr, addr.BitLen())
+			prefix = netip.PrefixFrom(addr.WithZone(""), addr.BitLen())
 		}
 		cfg.TrustedProxies = append(cfg.TrustedProxies, prefix.Masked().String())
 	}
@@ -86,7 +86,7 @@ func Receivers(cfg Config, l *Ledger) (bunqHandler, bankhubHandler http.Handler,
 	bc := bunq.Config{Routes: []bunq.Route{
 		bunq.On(func(_ context.Context, n *bunq.Notification, p *bunq.Payment) error {
 			if n.Category != bunq.CategoryMutation {
-				return nil // a PAYMENT callback repeats a payment its MUTATION already booked
+				return nil // every payment also comes as a MUTATION: booked there
 			}
 			return l.Book(Entry{
 				Bank:        "bunq",
