@@ -48,10 +48,10 @@ func newApp(cfg service.Config, l *service.Ledger) (*fiber.App, error) {
 		ReadTimeout:  10 * time.Second,
 		WriteTimeout: 35 * time.Second, // above the receivers' 25 s handler deadline
 		IdleTimeout:  time.Minute,
-		// No ProxyHeader/TrustProxy for the receivers' sake: with
-		// ProxyHeader set, c.IP() returns the left-most X-Forwarded-For
-		// entry, which the client writes. bankhook never reads c.IP(); it
-		// walks X-Forwarded-For itself, from TrustedProxies only.
+		// No ProxyHeader: bankhook never reads c.IP(), it walks
+		// X-Forwarded-For itself, from TrustedProxies only; and with it
+		// c.IP() reads X-Forwarded-For from the left, the part the client
+		// writes. The request log shows the TCP peer.
 	})
 	// stdout is the ledger's; the request log goes to stderr.
 	app.Use(recover.New(), logger.New(logger.Config{Stream: os.Stderr}))
