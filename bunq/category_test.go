@@ -10,7 +10,7 @@ import (
 
 func TestCategories(t *testing.T) {
 	cs := Categories()
-	require.Len(t, cs, 19)
+	require.Len(t, cs, 28)
 	seen := map[Category]bool{}
 	for _, c := range cs {
 		assert.True(t, c.Known(), c)
@@ -20,7 +20,7 @@ func TestCategories(t *testing.T) {
 	}
 	cs[0] = "CHANGED"
 	assert.Equal(t, CategoryBilling, Categories()[0], "Categories returns a copy")
-	for _, c := range []Category{"", "mutation", "MUTATION ", "CARD_TOKENIZATION"} {
+	for _, c := range []Category{"", "mutation", "MUTATION ", "CARD_DISPUTE"} {
 		assert.False(t, c.Known(), c)
 	}
 }
@@ -46,7 +46,7 @@ func TestCategoryAndEventTypeJSON(t *testing.T) {
 		want     holder
 	}{
 		{"known", `{"c":"MUTATION","e":"MUTATION_CREATED"}`, holder{CategoryMutation, EventMutationCreated}},
-		{"unknown decodes unchanged", `{"c":"CARD_TOKENIZATION","e":"CARD_TOKEN_ACTIVATED"}`, holder{"CARD_TOKENIZATION", "CARD_TOKEN_ACTIVATED"}},
+		{"unknown decodes unchanged", `{"c":"CARD_DISPUTE","e":"CARD_DISPUTE_OPENED"}`, holder{"CARD_DISPUTE", "CARD_DISPUTE_OPENED"}},
 		{"escaped", `{"c":"MUT\u0041TION","e":"x\u00e9"}`, holder{CategoryMutation, "xé"}},
 		{"null", `{"c":null,"e":null}`, holder{}},
 	}

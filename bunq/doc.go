@@ -16,7 +16,8 @@
 // empty list removes the subscriptions.
 //
 // The categories bunq documents are constants ([CategoryMutation],
-// [CategoryPayment], …; [Categories] lists them):
+// [CategoryPayment], …; [Categories] lists them), with the object type a
+// callback of each usually carries:
 //
 //	BILLING                      all bunq invoices                                  → *Invoice
 //	CARD_TRANSACTION_SUCCESSFUL  successful card transactions                       → *MasterCardAction
@@ -38,11 +39,53 @@
 //	SUPPORT                      messages from bunq's support chat                  → *ChatMessage
 //	PARTNER_USER_PROVISION       a provisioned user changed (user provisioning)     → *PartnerUserProvision
 //	USER_INFORMATION_INQUIRY     a compliance inquiry (user provisioning)           → *UserInformationInquiry
+//	MONETARY_ACCOUNT_PROFILE     not described by bunq
+//	PROMOTION                    not described by bunq
+//	USER_APPROVAL                not described by bunq
+//	USER_ONBOARDING              who must act next on a provisioned user's
+//	                             onboarding changed                                 → *UserOnboarding
+//	CARD_TRANSACTION_UPDATED     a card transaction was updated or cleared
+//	CARD_TRANSACTION_REFUND      a refund the user asked for was approved or denied
+//	CARD                         a card's properties changed                        → CardDebit (*Unknown)
+//	CARD_TOKENIZATION            an Apple Pay or Google Pay card token changed
+//	MASTERCARD_IDENTITY_CHECK    a 3-D Secure challenge awaits the user, or was
+//	                             rejected, failed or expired                        → MasterCardIdentityCheckChallengeRequest (*Unknown)
 //
 // The object types on the right are the usual ones; the package never
 // relies on the pairing. A MUTATION is created for every payment-like
 // object (a request paid, an iDEAL deposit, a payment), so that category
 // alone tracks an account's balance.
+//
+// # Where the lists come from
+//
+// bunq publishes no single list of categories or event types. The
+// constants are transcribed from these documents, and a test keeps them in
+// step with what each one lists:
+//
+//   - the "Callback categories" table of bunq's API documentation
+//     (doc.bunq.com, "Callbacks"; DESCRIPTION.md in github.com/bunq/doc):
+//     BILLING to SUPPORT above, OAUTH and BUNQME_TAB included;
+//   - the category of a NotificationFilter in bunq's OpenAPI description
+//     (generated.json in github.com/bunq/doc, repeated by the
+//     NotificationFilter models of the bunq/sdk_python and bunq/sdk_java
+//     SDKs), which adds MONETARY_ACCOUNT_PROFILE, PROMOTION and
+//     USER_APPROVAL without describing them; event types appear there
+//     only as a field of a failed callback, never listed;
+//   - the user-provisioning guide, "Chapter 4: Webhooks" (doc.bunq.com),
+//     whose table pairs every partner category with its event types:
+//     PARTNER_USER_PROVISION, USER_ONBOARDING, USER_INFORMATION_INQUIRY,
+//     SUPPORT, MUTATION, PAYMENT, REQUEST and the card categories;
+//   - the webhooks of bunq's Partner API description
+//     (partner-api-swagger.yaml in github.com/bunq/partner-mcp), which
+//     adds MASTERCARD_IDENTITY_CHECK and shows the objects of
+//     USER_ONBOARDING, CARD and MASTERCARD_IDENTITY_CHECK;
+//   - the callback bodies in the test assets of bunq's SDKs
+//     (tests/assets/NotificationUrlJsons in bunq/sdk_python, the same in
+//     bunq/sdk_java), for the event types of DRAFT_PAYMENT, BUNQME_TAB,
+//     SHARE, SCHEDULE_RESULT and SCHEDULE_STATUS.
+//
+// One event type has no document: BUNQME_TAB_RESULT_INQUIRY_CREATED, what
+// integrations that take payments through bunq.me wait for.
 //
 // # The callback
 //

@@ -9,8 +9,9 @@ import (
 
 // EventType says what happened within a category ("MUTATION_CREATED",
 // "REQUEST_INQUIRY_ACCEPTED", …). bunq publishes no exhaustive list; the
-// constants below are the values its documentation and SDK test payloads
-// show. Values this package does not know decode unchanged.
+// constants below are the values its documents show (the package
+// documentation names them). Values this package does not know decode
+// unchanged.
 //
 // The zero value is the empty event type.
 type EventType string
@@ -60,12 +61,43 @@ const (
 	EventRequestResponseRefunded        EventType = "REQUEST_RESPONSE_REFUNDED"         // a paid request was refunded
 )
 
-// Event types of the DRAFT_PAYMENT, BUNQME_TAB, SHARE, SCHEDULE_RESULT and
-// SCHEDULE_STATUS categories, as bunq's SDK test payloads show them.
+// Event types of the CARD_TRANSACTION_UPDATED and CARD_TRANSACTION_REFUND
+// categories.
 const (
-	EventDraftPaymentAccepted                    EventType = "DRAFT_PAYMENT_ACCEPTED"                      // a draft payment was accepted
-	EventBunqMeTabCreated                        EventType = "BUNQME_TAB_CREATED"                          // a bunq.me tab was created
-	EventBunqMeTabResultInquiryCreated           EventType = "BUNQME_TAB_RESULT_INQUIRY_CREATED"           // a bunq.me tab was paid
+	EventCardPaymentUpdated            EventType = "CARD_PAYMENT_UPDATED"             // a card transaction was updated; its amount may have changed
+	EventCardPaymentSettled            EventType = "CARD_PAYMENT_SETTLED"             // a card transaction received its clearing
+	EventCardTransactionRefundApproved EventType = "CARD_TRANSACTION_REFUND_APPROVED" // a refund the user requested was approved
+	EventCardTransactionRefundDenied   EventType = "CARD_TRANSACTION_REFUND_DENIED"   // a refund the user requested was denied
+)
+
+// Event types of the CARD and CARD_TOKENIZATION categories (Apple Pay and
+// Google Pay tokens).
+const (
+	EventCardUpdated        EventType = "CARD_UPDATED"         // a card's properties were updated
+	EventCardTokenActivated EventType = "CARD_TOKEN_ACTIVATED" // a card token was activated for a wallet
+	EventCardTokenSuspended EventType = "CARD_TOKEN_SUSPENDED" // a card token was suspended for a while
+	EventCardTokenDeleted   EventType = "CARD_TOKEN_DELETED"   // a card token was removed for good
+	EventCardTokenUpdated   EventType = "CARD_TOKEN_UPDATED"   // a card token's details changed, for example a later expiry date
+)
+
+// Event types of the MASTERCARD_IDENTITY_CHECK category (3-D Secure).
+const (
+	EventMasterCardIdentityCheckChallengeCreated  EventType = "MASTERCARD_IDENTITY_CHECK_CHALLENGE_CREATED"  // a challenge awaits the user's approval or rejection
+	EventMasterCardIdentityCheckChallengeRejected EventType = "MASTERCARD_IDENTITY_CHECK_CHALLENGE_REJECTED" // the challenge was rejected
+	EventMasterCardIdentityCheckChallengeFailed   EventType = "MASTERCARD_IDENTITY_CHECK_CHALLENGE_FAILED"   // the challenge failed
+	EventMasterCardIdentityCheckChallengeExpired  EventType = "MASTERCARD_IDENTITY_CHECK_CHALLENGE_EXPIRED"  // the challenge expired unanswered
+)
+
+// Event types of the DRAFT_PAYMENT, BUNQME_TAB, SHARE, SCHEDULE_RESULT and
+// SCHEDULE_STATUS categories, as bunq's SDK test payloads show them, and
+// the one a bunq.me payment is seen to arrive with.
+const (
+	EventDraftPaymentAccepted EventType = "DRAFT_PAYMENT_ACCEPTED" // a draft payment was accepted
+	EventBunqMeTabCreated     EventType = "BUNQME_TAB_CREATED"     // a bunq.me tab was created
+	// EventBunqMeTabResultInquiryCreated: a bunq.me tab was paid. No bunq
+	// document names it; integrations that take payments through bunq.me
+	// wait for it (BUNQME_TAB category, BunqMeTabResultInquiry object).
+	EventBunqMeTabResultInquiryCreated           EventType = "BUNQME_TAB_RESULT_INQUIRY_CREATED"
 	EventShareInviteBankInquiryAccepted          EventType = "SHARE_INVITE_BANK_INQUIRY_ACCEPTED"          // a Connect invitation was accepted
 	EventScheduleDefinitionPaymentBatchCancelled EventType = "SCHEDULE_DEFINITION_PAYMENT_BATCH_CANCELLED" // a scheduled payment batch was cancelled
 	EventScheduleInstancePaymentBatchSucceeded   EventType = "SCHEDULE_INSTANCE_PAYMENT_BATCH_SUCCEEDED"   // a scheduled payment batch was executed
@@ -74,6 +106,7 @@ const (
 // Event types of the user provisioning categories and SUPPORT.
 const (
 	EventPartnerUserProvisionProcessUpdated           EventType = "PARTNER_USER_PROVISION_PROCESS_UPDATED"             // a partner user's provisioning properties changed
+	EventUserOnboardingUpdated                        EventType = "USER_ONBOARDING_UPDATED"                            // who must act next on an onboarding (action_required) changed
 	EventUserInformationInquiryExpectingReplyFromUser EventType = "USER_INFORMATION_INQUIRY_EXPECTING_REPLY_FROM_USER" // a compliance inquiry awaits the user's answer
 	EventUserInformationInquiryExpectingReplyFromBunq EventType = "USER_INFORMATION_INQUIRY_EXPECTING_REPLY_FROM_BUNQ" // a compliance inquiry awaits bunq's review
 	EventUserInformationInquiryFinalized              EventType = "USER_INFORMATION_INQUIRY_FINALIZED"                 // a compliance inquiry was finalised
@@ -91,10 +124,15 @@ var eventTypes = [...]EventType{
 	EventRequestInquiryRevoked, EventRequestInquiryExpired, EventRequestResponseCreated,
 	EventRequestResponseAccepted, EventRequestResponseRejected, EventRequestResponseRevoked,
 	EventRequestResponseExpired, EventRequestResponseRefundRequested, EventRequestResponseRefunded,
+	EventCardPaymentUpdated, EventCardPaymentSettled,
+	EventCardTransactionRefundApproved, EventCardTransactionRefundDenied,
+	EventCardUpdated, EventCardTokenActivated, EventCardTokenSuspended, EventCardTokenDeleted, EventCardTokenUpdated,
+	EventMasterCardIdentityCheckChallengeCreated, EventMasterCardIdentityCheckChallengeRejected,
+	EventMasterCardIdentityCheckChallengeFailed, EventMasterCardIdentityCheckChallengeExpired,
 	EventDraftPaymentAccepted, EventBunqMeTabCreated, EventBunqMeTabResultInquiryCreated,
 	EventShareInviteBankInquiryAccepted, EventScheduleDefinitionPaymentBatchCancelled,
 	EventScheduleInstancePaymentBatchSucceeded,
-	EventPartnerUserProvisionProcessUpdated, EventUserInformationInquiryExpectingReplyFromUser,
+	EventPartnerUserProvisionProcessUpdated, EventUserOnboardingUpdated, EventUserInformationInquiryExpectingReplyFromUser,
 	EventUserInformationInquiryExpectingReplyFromBunq, EventUserInformationInquiryFinalized,
 	EventSupportMessageUserTextReceived,
 }

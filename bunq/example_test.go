@@ -117,8 +117,8 @@ func ExampleNotificationFilterURLBody() {
 
 	// A category newer than this package must be listed explicitly.
 	_, err = bunq.NotificationFilterURLBody([]bunq.NotificationFilterURL{
-		{Category: "CARD_TOKENIZATION", NotificationTarget: "https://hooks.example.com/bunq"},
-	}, bunq.FilterOptions{ExtraCategories: []bunq.Category{"CARD_TOKENIZATION"}})
+		{Category: "CARD_DISPUTE", NotificationTarget: "https://hooks.example.com/bunq"},
+	}, bunq.FilterOptions{ExtraCategories: []bunq.Category{"CARD_DISPUTE"}})
 	fmt.Println(err)
 	// Output:
 	// {"notification_filters":[{"category":"MUTATION","notification_target":"https://hooks.example.com/bunq?token=SECRET"},{"category":"REQUEST","notification_target":"https://hooks.example.com/bunq?token=SECRET"}]}
@@ -246,6 +246,6 @@ func ExampleSample() {
 	n, err := bunq.Decode(body)
 	fmt.Println(n.Category, n.Object.ObjectType(), err)
 	// Output:
-	// 19 [BILLING BUNQME_TAB CARD_TRANSACTION_FAILED]
+	// 22 [BILLING BUNQME_TAB CARD]
 	// MUTATION Payment <nil>
 }

@@ -25,9 +25,9 @@ func TestNotificationFilterURLBody(t *testing.T) {
 			FilterOptions{}, "", `bunq: notification_filters[0]: bunq: notification_target with scheme "http": bunq requires https`},
 		{"no host", []NotificationFilterURL{{Category: CategoryPayment, NotificationTarget: "https:///path"}}, FilterOptions{}, "", "has no host"},
 		{"empty target", []NotificationFilterURL{{Category: CategoryPayment}}, FilterOptions{}, "", "notification_target is empty"},
-		{"unknown category", []NotificationFilterURL{{Category: "CARD_TOKENIZATION", NotificationTarget: "https://x"}}, FilterOptions{}, "", "unknown category"},
-		{"newer category allowed", []NotificationFilterURL{{Category: "CARD_TOKENIZATION", NotificationTarget: "https://x"}},
-			FilterOptions{ExtraCategories: []Category{"CARD_TOKENIZATION"}}, `{"notification_filters":[{"category":"CARD_TOKENIZATION","notification_target":"https://x"}]}`, ""},
+		{"unknown category", []NotificationFilterURL{{Category: "CARD_DISPUTE", NotificationTarget: "https://x"}}, FilterOptions{}, "", "unknown category"},
+		{"newer category allowed", []NotificationFilterURL{{Category: "CARD_DISPUTE", NotificationTarget: "https://x"}},
+			FilterOptions{ExtraCategories: []Category{"CARD_DISPUTE"}}, `{"notification_filters":[{"category":"CARD_DISPUTE","notification_target":"https://x"}]}`, ""},
 		{"malformed extra category", nil, FilterOptions{ExtraCategories: []Category{"card tokens"}}, "", `ExtraCategories[0] "card tokens"`},
 		{"duplicate", []NotificationFilterURL{{CategoryPayment, "https://x"}, {CategoryPayment, "https://x"}}, FilterOptions{}, "", "notification_filters[1]: bunq: duplicate of notification_filters[0]"},
 	}

@@ -26,7 +26,8 @@ import (
 // *PartnerUserProvision, *Payment, *PaymentBatch, *RequestInquiry,
 // *RequestInquiryBatch, *RequestResponse, *ScheduledInstance,
 // *ScheduledPayment, *ShareInviteBankInquiry, *ShareInviteBankResponse,
-// *SofortMerchantTransaction, *User, *UserInformationInquiry and *Unknown.
+// *SofortMerchantTransaction, *User, *UserInformationInquiry,
+// *UserOnboarding and *Unknown.
 type Object interface {
 	// ObjectType is the object's key in the envelope: "Payment",
 	// "MasterCardAction", or an Unknown object's Type.
@@ -91,6 +92,8 @@ func newObject(name []byte) Object {
 		return new(PartnerUserProvision)
 	case "UserInformationInquiry":
 		return new(UserInformationInquiry)
+	case "UserOnboarding":
+		return new(UserOnboarding)
 	}
 	return nil
 }

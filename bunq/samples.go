@@ -6,17 +6,17 @@ import (
 	"github.com/bankhook/bankhook/internal/samples"
 )
 
-// sampleFS holds one example callback body per category, the ones this
-// package's tests decode.
+// sampleFS holds one example callback body per category whose body bunq's
+// documents show, the ones this package's tests decode.
 //
 //go:embed testdata/*.json
 var sampleFS embed.FS
 
 // SampleNames returns the names of the built-in sample callbacks, sorted:
-// one per category ("BILLING", "MUTATION", …), each a body as bunq sends
-// it for that category. They are what `bankhook send bunq NAME` delivers,
-// and a quick way to feed a receiver in a test. Each call returns a new
-// slice.
+// one per category ("BILLING", "MUTATION", …) whose callback body bunq's
+// documents show, each a body as bunq sends it for that category. They
+// are what `bankhook send bunq NAME` delivers, and a quick way to feed a
+// receiver in a test. Each call returns a new slice.
 func SampleNames() []string { return samples.Names(sampleFS, "testdata/*.json") }
 
 // Sample returns the body of the built-in sample callback name (one of

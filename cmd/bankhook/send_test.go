@@ -270,7 +270,8 @@ func TestSendList(t *testing.T) {
 	// The categories the documents name each have a sample.
 	for _, c := range []string{"BILLING", "CARD_TRANSACTION_FAILED", "CARD_TRANSACTION_SUCCESSFUL", "CHAT", "DRAFT_PAYMENT",
 		"IDEAL", "MUTATION", "OAUTH", "PARTNER_USER_PROVISION", "PAYMENT", "REQUEST", "SCHEDULE_RESULT", "SCHEDULE_STATUS",
-		"SHARE", "SOFORT", "SUPPORT", "TAB_RESULT", "USER_INFORMATION_INQUIRY", "BUNQME_TAB"} {
+		"SHARE", "SOFORT", "SUPPORT", "TAB_RESULT", "USER_INFORMATION_INQUIRY", "BUNQME_TAB",
+		"USER_ONBOARDING", "CARD", "MASTERCARD_IDENTITY_CHECK"} {
 		assert.Contains(t, bunq.SampleNames(), c)
 	}
 	assert.Equal(t, []string{"GRANT_ERROR", "GRANT_USER_PERMISSION_REVOKED", "TRANSACTIONS_DEFAULT_UPDATE"}, bankhub.SampleNames())
