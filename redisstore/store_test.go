@@ -22,7 +22,12 @@ import (
 )
 
 func TestStoreConformance(t *testing.T) {
-	c := startRedis(t).Client(t)
+	storeConformance(t, startRedis(t).Client(t))
+}
+
+// storeConformance runs the Store conformance suite on stores over c, each
+// with a prefix of its own.
+func storeConformance(t *testing.T, c redis.UniversalClient) {
 	hooktest.TestStore(t, hooktest.StoreHarness{
 		New: func(*testing.T) bankhook.Store {
 			return redisstore.New(c, redisstore.Options{Prefix: uniquePrefix()})
