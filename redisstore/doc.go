@@ -9,7 +9,8 @@
 //	dedupe := bankhook.Dedupe(bankhook.DedupeOptions{Store: redisstore.New(client, redisstore.Options{})})
 //
 // Standalone, Sentinel (failover) and Cluster clients work alike: every
-// operation touches exactly one key. A first delivery costs two round
+// operation touches exactly one key. The package's tests run the same
+// checks through all three (see "Failover" below). A first delivery costs two round
 // trips (reserve, then complete or release); a duplicate costs one. The
 // three operations are Lua scripts run by EVALSHA; the first call of each
 // on a server that does not know it yet (after a restart or SCRIPT FLUSH)
@@ -52,4 +53,21 @@
 // those keys. While Redis cannot be reached, [bankhook.Dedupe] fails open
 // (the handler runs; at-least-once) or, with FailClosed, answers 503 so the
 // bank retries later.
+//
+// # Failover
+//
+// With a replica (Sentinel or Cluster), what a master acknowledged and its
+// replica received survives the master: after the replica takes over,
+// events handled before are still answered from the store. Between the
+// master's end and the takeover, the calls for the keys it held fail and
+// Dedupe applies its policy as above; a planned failover (CLUSTER
+// FAILOVER, which waits for the replica to catch up) fails no call.
+//
+// A cluster client sends each key to the master its map of slots names.
+// go-redis refreshes that map when a node answers MOVED, or every minute;
+// a master that died answers nothing, so its slots would keep failing for
+// up to a minute after its replica took over. After a failed call the
+// store therefore has a [*redis.ClusterClient] reload the map in the
+// background (go-redis runs one reload at a time, at most one every
+// 200 ms), and the new master is used once it serves.
 package redisstore

@@ -52,6 +52,7 @@ type Options struct {
 // business.
 type Store struct {
 	c       redis.UniversalClient
+	cluster *redis.ClusterClient // c, when it is a cluster client (see callFailed)
 	prefix  string
 	timeout time.Duration
 }
@@ -71,7 +72,18 @@ func New(c redis.UniversalClient, o Options) *Store {
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
 	}
-	return &Store{c: c, prefix: o.Prefix, timeout: o.Timeout}
+	cluster, _ := c.(*redis.ClusterClient)
+	return &Store{c: c, cluster: cluster, prefix: o.Prefix, timeout: o.Timeout}
+}
+
+// callFailed is told of every call to Redis that failed: a cluster client
+// reloads its map of slots in the background, so that a master that died
+// is replaced by its replica as soon as that serves, not at go-redis's
+// next periodic reload (see "Failover" in the package documentation).
+func (s *Store) callFailed(ctx context.Context) {
+	if s.cluster != nil {
+		s.cluster.ReloadState(ctx)
+	}
 }
 
 // Stored values: "r:" + token while reserved, "d:" + status when done.
@@ -119,6 +131,7 @@ func (s *Store) Reserve(ctx context.Context, key string, lease time.Duration) (b
 	case errors.Is(err, redis.Nil):
 		return bankhook.Reservation{State: bankhook.Reserved, Token: token}, nil
 	case err != nil:
+		s.callFailed(ctx)
 		return bankhook.Reservation{}, fmt.Errorf("redisstore: reserve %q: %w", key, err)
 	case v == held:
 		// The client retried a script that had already run: the key is ours.
@@ -145,6 +158,7 @@ func (s *Store) Complete(ctx context.Context, key, token string, status int, ttl
 	ok, err := completeScript.Run(ctx, s.c, []string{s.redisKey(key)},
 		reservedTag+token, doneTag+strconv.Itoa(status), millis(ttl)).Bool()
 	if err != nil {
+		s.callFailed(ctx)
 		return fmt.Errorf("redisstore: complete %q: %w", key, err)
 	}
 	if !ok {
@@ -159,6 +173,7 @@ func (s *Store) Release(ctx context.Context, key, token string) error {
 	defer cancel()
 	ok, err := releaseScript.Run(ctx, s.c, []string{s.redisKey(key)}, reservedTag+token).Bool()
 	if err != nil {
+		s.callFailed(ctx)
 		return fmt.Errorf("redisstore: release %q: %w", key, err)
 	}
 	if !ok {
