@@ -2,6 +2,7 @@ package redact
 
 import (
 	"errors"
+	"net/http"
 	"net/url"
 	"testing"
 
@@ -29,4 +30,43 @@ func TestError(t *testing.T) {
 
 	plain := errors.New("plain")
 	assert.Same(t, plain, Error(plain), "other errors are returned as they are")
+}
+
+func TestQuery(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"token alone", "/bunq?token=s3cret", "/bunq?token=REDACTED"},
+		{"other parameters kept", "/bunq?a=1&token=s3cret&b=%20x", "/bunq?a=1&token=REDACTED&b=%20x"},
+		{"every occurrence", "/bunq?token=one&token=two", "/bunq?token=REDACTED&token=REDACTED"},
+		{"escaped name", "/bunq?t%6Fken=s3cret", "/bunq?t%6Fken=REDACTED"},
+		{"name that does not unescape", "/bunq?tok%zzen=s3cret", "/bunq?tok%zzen=REDACTED"},
+		{"no value", "/bunq?token", "/bunq?token=REDACTED"},
+		{"no query", "/bunq", "/bunq"},
+		{"fragment dropped", "/bunq?token=s3cret#frag", "/bunq?token=REDACTED"},
+		{"a similar name kept", "/bunq?tokens=1", "/bunq?tokens=1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, Query(tc.in, "token"))
+		})
+	}
+}
+
+func TestHeader(t *testing.T) {
+	h := http.Header{
+		"Authorization":       {"Bearer abc.def"},
+		"Proxy-Authorization": {"Basic dXNlcjpwdw=="},
+		"Cookie":              {"session=s3cret"},
+		"Content-Type":        {"application/json"},
+	}
+	got := Header(h)
+	assert.Equal(t, http.Header{
+		"Authorization":       {"Bearer REDACTED"},
+		"Proxy-Authorization": {"Basic REDACTED"},
+		"Cookie":              {"REDACTED"},
+		"Content-Type":        {"application/json"},
+	}, got)
+	assert.Equal(t, "Bearer abc.def", h.Get("Authorization"), "the original is not modified")
+
+	assert.Equal(t, http.Header{"Authorization": {"REDACTED"}}, Header(http.Header{"Authorization": {"s3cret"}}),
+		"a value without a scheme is hidden whole")
+	assert.Equal(t, http.Header{}, Header(nil))
 }
