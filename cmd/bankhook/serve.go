@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/bankhook/bankhook"
 	"github.com/bankhook/bankhook/bankhub"
 	"github.com/bankhook/bankhook/bunq"
+	"github.com/bankhook/bankhook/cmd/bankhook/internal/inspect"
 )
 
 const serveUsage = `Usage: bankhook serve [flags]
@@ -42,6 +44,14 @@ Idempotency-Key header holding the key) to URL first; only when URL answers
 bank gets 502 and retries. --out therefore lists acknowledged events; the
 forward target may see an event again if writing --out then fails, so it
 should deduplicate by key.
+
+With --dev (or --inspect ADDR) a delivery inspector runs on a loopback
+listener of its own, 127.0.0.1:4040 unless --inspect says otherwise: a
+page that lists the last 500 deliveries live, shows each one's request
+(the URL token and credentials hidden), answer, typed event and output
+line, replays a delivery through the pipeline and sends the built-in
+samples. It never listens on --addr's port, nor on anything but
+loopback.
 
 GET /healthz answers 200 to anyone, for load balancers. One log line per
 request goes to stderr (the query string, which holds the token, is never
@@ -83,6 +93,8 @@ type serveConfig struct {
 	forward      string
 	tlsCert      string
 	tlsKey       string
+	inspect      string // the inspector's address; "" for none
+	inspectDev   bool   // inspect is --dev's default, not a choice
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -105,6 +117,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.forward, "forward", "", "`URL` each event line is POSTed to before the bank is acknowledged")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "certificate chain `file` (PEM) to serve HTTPS with; needs --tls-key")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "private key `file` (PEM) of --tls-cert")
+	fs.StringVar(&c.inspect, "inspect", "", "serve the delivery inspector on `host:port`, a loopback address (with --dev: "+inspect.DefaultAddr+"; off turns it off)")
 
 	positional, code, ok := parseFlags(fs, args, stdout, stderr)
 	if !ok {
@@ -128,6 +141,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *dev {
 		c.bunqAllow = append(c.bunqAllow, devRanges...)
 		c.bankhubAllow = append(c.bankhubAllow, devRanges...)
+		if !set["inspect"] {
+			c.inspect, c.inspectDev = inspect.DefaultAddr, true
+		}
+	}
+	if c.inspect == "off" {
+		c.inspect = ""
 	}
 	c.trustedProxy = splitList(*trustProxy)
 	c.rate = rate.Limit(*rateFlag)
@@ -208,6 +227,29 @@ func (c *serveConfig) validate(set map[string]bool) error {
 	}
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return errors.New("--tls-cert and --tls-key go together: give both or neither")
+	}
+	return c.validateInspect()
+}
+
+// validateInspect checks --inspect: a loopback address, never the banks'
+// port.
+func (c *serveConfig) validateInspect() error {
+	if c.inspect == "" {
+		return nil
+	}
+	what := "--inspect " + strconv.Quote(c.inspect)
+	if c.inspectDev {
+		what = "--dev's inspector address " + c.inspect
+	}
+	if err := inspect.CheckAddr(c.inspect); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	_, port, _ := net.SplitHostPort(c.inspect)
+	_, bankPort, _ := net.SplitHostPort(c.addr)
+	p, _ := net.LookupPort("tcp", port)
+	bp, err := net.LookupPort("tcp", bankPort)
+	if err == nil && p != 0 && p == bp {
+		return fmt.Errorf("%s: port %d is the banks' (--addr): the inspector needs a listener of its own; pick another port, or --inspect off", what, p)
 	}
 	return nil
 }

@@ -54,7 +54,11 @@ func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Wr
 	if c.forward != "" {
 		s.forward = forward.New(c.forward, userAgent())
 	}
-	obs := accesslog.Observer{}
+	insp, err := c.newInspector()
+	if err != nil {
+		return err
+	}
+	obs := bankhook.MultiObserver(accesslog.Observer{}, insp.Observer())
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+healthzPath, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -84,7 +88,7 @@ func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Wr
 		if err != nil {
 			return err
 		}
-		mux.Handle(e.path, h)
+		mux.Handle(e.path, insp.Watch(e.name, h))
 		logger.Info(e.name+" endpoint", "path", e.path, "allow", strings.Join(e.allow, ","))
 	}
 
@@ -110,6 +114,12 @@ func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Wr
 	if err != nil {
 		return err
 	}
+	stopInspector, err := c.startInspector(insp, srv.Handler, ln.Addr().String(), logger)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
+	defer stopInspector()
 	attrs := []any{"out", c.out}
 	if c.forward != "" {
 		attrs = append(attrs, "forward", redact.URL(c.forward))
@@ -132,6 +142,7 @@ func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Wr
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	stopInspector() // first: its replays go through the banks' handler to the output
 	logger.Info("shutting down: finishing requests in flight", "timeout", shutdownTimeout)
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()

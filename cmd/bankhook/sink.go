@@ -9,6 +9,7 @@ import (
 	"github.com/bankhook/bankhook/bankhub"
 	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/forward"
+	"github.com/bankhook/bankhook/cmd/bankhook/internal/inspect"
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/output"
 )
 
@@ -22,25 +23,37 @@ type sink struct {
 }
 
 func (s *sink) bunq(ctx context.Context, n *bunq.Notification) error {
-	return s.deliver(ctx, output.Line{
-		Provider:   "bunq",
-		Key:        n.IdempotencyKey(),
-		Category:   string(n.Category),
-		EventType:  string(n.EventType),
-		ObjectType: n.Object.ObjectType(),
-		Event:      n,
-	})
+	return s.deliver(ctx, lineOf(n))
 }
 
 func (s *sink) bankhub(ctx context.Context, w *bankhub.Webhook) error {
-	return s.deliver(ctx, output.Line{
-		Provider:   "bankhub",
-		Key:        w.IdempotencyKey(),
-		Category:   string(w.Type),
-		EventType:  string(w.Code),
-		ObjectType: w.Event().Kind(),
-		Event:      w,
-	})
+	return s.deliver(ctx, lineOf(w))
+}
+
+// lineOf returns the fields of an output line that the typed event
+// gives; marshalLine adds the rest.
+func lineOf(ev bankhook.Event) output.Line {
+	switch e := ev.(type) {
+	case *bunq.Notification:
+		return output.Line{
+			Provider:   "bunq",
+			Key:        e.IdempotencyKey(),
+			Category:   string(e.Category),
+			EventType:  string(e.EventType),
+			ObjectType: e.Object.ObjectType(),
+			Event:      e,
+		}
+	case *bankhub.Webhook:
+		return output.Line{
+			Provider:   "bankhub",
+			Key:        e.IdempotencyKey(),
+			Category:   string(e.Type),
+			EventType:  string(e.Code),
+			ObjectType: e.Event().Kind(),
+			Event:      e,
+		}
+	}
+	return output.Line{Key: ev.IdempotencyKey(), Event: ev}
 }
 
 // deliver completes l with what the pipeline kept for the request (the
@@ -48,23 +61,43 @@ func (s *sink) bankhub(ctx context.Context, w *bankhub.Webhook) error {
 // the bank deliver the event again: 502 when the forward target did not
 // acknowledge it, 500 when the output could not be written.
 func (s *sink) deliver(ctx context.Context, l output.Line) error {
-	if key, ok := bankhook.IdempotencyKeyFrom(ctx); ok {
-		l.Key = key
-	}
-	body, ok := bankhook.BodyFrom(ctx)
-	if !ok {
-		return bankhook.ErrNoBody
-	}
-	l.Raw = body
-	l.ReceivedAt = time.Now()
-	line, err := output.Marshal(l)
+	line, err := marshalLine(ctx, l)
 	if err != nil {
 		return err
 	}
+	inspect.SetLine(ctx, line)
 	if s.forward != nil {
 		if err := s.forward.Post(ctx, l.Key, line); err != nil {
 			return &bankhook.StatusError{Status: http.StatusBadGateway, Err: err}
 		}
 	}
 	return s.out.WriteLine(line)
+}
+
+// marshalLine completes l with the key dedupe used and the body the
+// pipeline read for the request in ctx, stamps it with the time, and
+// encodes it.
+func marshalLine(ctx context.Context, l output.Line) ([]byte, error) {
+	if key, ok := bankhook.IdempotencyKeyFrom(ctx); ok {
+		l.Key = key
+	}
+	body, ok := bankhook.BodyFrom(ctx)
+	if !ok {
+		return nil, bankhook.ErrNoBody
+	}
+	l.Raw = body
+	l.ReceivedAt = time.Now()
+	return output.Marshal(l)
+}
+
+// eventLine returns the output line of the event the pipeline decoded for
+// the request in ctx: what the inspector shows for a delivery the sink
+// never saw (a duplicate, an event rejected after decoding).
+func eventLine(ctx context.Context) ([]byte, bool) {
+	ev, ok := bankhook.EventFrom[bankhook.Event](ctx)
+	if !ok {
+		return nil, false
+	}
+	line, err := marshalLine(ctx, lineOf(ev))
+	return line, err == nil
 }
