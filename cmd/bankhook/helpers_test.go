@@ -67,7 +67,8 @@ type server struct {
 var listeningRE = regexp.MustCompile(`listening on (https?://[^\s"]+)`)
 
 // startServe starts `bankhook serve --addr 127.0.0.1:0` with args (and
-// --out FILE in a temporary directory unless args set --out), waits until
+// --out FILE in a temporary directory unless args set --out, and
+// --inspect off with --dev unless args set --inspect), waits until
 // it listens and stops it at the end of the test.
 func startServe(t *testing.T, args ...string) *server {
 	t.Helper()
@@ -76,6 +77,11 @@ func startServe(t *testing.T, args ...string) *server {
 	if !slices.Contains(args, "--out") {
 		s.out = filepath.Join(t.TempDir(), "events.jsonl")
 		full = append(full, "--out", s.out)
+	}
+	if slices.Contains(args, "--dev") && !slices.Contains(args, "--inspect") {
+		// --dev's inspector listens on the fixed 127.0.0.1:4040; a test
+		// that wants one gives --inspect 127.0.0.1:0.
+		full = append(full, "--inspect", "off")
 	}
 	s.cmd = exec.Command(bin, append(full, args...)...)
 	s.cmd.Stdout = &s.stdout
