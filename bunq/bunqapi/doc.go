@@ -1,0 +1,48 @@
+// Package bunqapi is a client for the part of bunq's API that a callback
+// receiver needs: subscribing callback URLs, pinning certificate chains,
+// and listing and re-sending the callbacks bunq gave up on, so that a
+// receiver that was down for longer than bunq's five minutes of retries
+// still loses no event ([Recoverer]).
+//
+// # Setting up
+//
+// bunq's API needs an "API context" before any call: [Setup] makes a fresh
+// RSA 2048 key pair and runs bunq's handshake with an API key,
+//
+//	POST /v1/installation   the client's public key → installation token, bunq's server key
+//	POST /v1/device-server  the API key, a description, permitted IPs (installation token, signed)
+//	POST /v1/session-server the API key → session token and the user (installation token, signed)
+//
+// and [Client.Save] writes the context to a JSON file with mode 0600;
+// [Load] reads it back. The file holds the API key, the private key and
+// the tokens: it is a secret, like the API key itself. Load refuses a file
+// other users may read. Take the API key from the environment or a
+// secret store, never from a command line.
+//
+// # The protocol
+//
+// Every request carries bunq's headers (Cache-Control, User-Agent, a fresh
+// X-Bunq-Client-Request-Id, X-Bunq-Language, X-Bunq-Region,
+// X-Bunq-Geolocation) and, after the installation, the token in
+// X-Bunq-Client-Authentication and X-Bunq-Client-Signature: the base64
+// RSA PKCS #1 v1.5 SHA-256 signature of the body (bunq requires it on
+// device-server and session-server; the client signs every request, as
+// bunq's SDKs do).
+//
+// Every 2xx response must carry X-Bunq-Server-Signature, verified with the
+// server key from the installation over the body (bunq's scheme since
+// April 2020) or over the status, the sorted X-Bunq- headers and the body
+// (the scheme before); a response that does not verify is an error
+// wrapping [ErrSignature] and nothing in it is used, so a man in the
+// middle cannot fake an empty failure list. An answer that is not 2xx is
+// an [*Error] with the status and bunq's error descriptions.
+//
+// A 401 on a call means bunq ended the session: the client opens one new
+// session with the installation token, retries the call once and saves
+// the new session to the context file. A 429 (bunq allows a few calls per
+// endpoint per 3 seconds, one session-server call per 30) is waited out
+// and retried within the call's context.
+//
+// The package bunq/bunqtest is a stand-in of bunq's API for tests; the
+// examples run against it.
+package bunqapi

@@ -1,0 +1,157 @@
+package bunqtest
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/bankhook/bankhook/bunq"
+)
+
+// Listing sizes, as bunq documents them.
+const (
+	defaultCount = 10
+	maxCount     = 200
+)
+
+// failureObject is a NotificationFilterFailure as bunq lists it: the
+// response code is null when the callback got no answer.
+type failureObject struct {
+	ID                  int64                     `json:"id"`
+	Created             bunq.Time                 `json:"created"`
+	Updated             bunq.Time                 `json:"updated"`
+	Category            bunq.Category             `json:"category"`
+	EventType           bunq.EventType            `json:"event_type"`
+	ObjectID            int64                     `json:"object_id"`
+	ExceptionMessage    string                    `json:"exception_message"`
+	ResponseCode        *int                      `json:"response_code"`
+	NotificationFilters []bunq.NotificationFilter `json:"notification_filters"`
+}
+
+// listFailures answers GET …/notification-filter-failure: newest first,
+// count per page (default 10, at most 200), with older_id and newer_id
+// paging as bunq's Pagination describes.
+func (s *Server) listFailures(c *call) (*result, *apiError) {
+	q := c.r.URL.Query()
+	count := defaultCount
+	if v := q.Get("count"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxCount {
+			return nil, errorf(http.StatusBadRequest, "count must be a number from 1 to %d.", maxCount)
+		}
+		count = n
+	}
+	var olderID, newerID int64
+	for name, dst := range map[string]*int64{"older_id": &olderID, "newer_id": &newerID} {
+		if v := q.Get(name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				return nil, errorf(http.StatusBadRequest, "%s must be an id.", name)
+			}
+			*dst = n
+		}
+	}
+	if olderID != 0 && newerID != 0 {
+		return nil, errorf(http.StatusBadRequest, "Give older_id or newer_id, not both.")
+	}
+
+	all := c.user.failures // ascending id
+	lo, hi := 0, len(all)  // the window of candidates, all[lo:hi]
+	switch {
+	case olderID != 0:
+		for hi > 0 && all[hi-1].id >= olderID {
+			hi--
+		}
+		lo = max(hi-count, 0)
+	case newerID != 0:
+		for lo < len(all) && all[lo].id <= newerID {
+			lo++
+		}
+		hi = min(lo+count, len(all))
+	default:
+		lo = max(hi-count, 0)
+	}
+	page := all[lo:hi]
+	items := make([]any, 0, len(page))
+	for i := len(page) - 1; i >= 0; i-- {
+		items = append(items, one("NotificationFilterFailure", failureObjectOf(page[i])))
+	}
+
+	link := func(param string, id int64) *string {
+		v := url.Values{}
+		if q.Has("count") {
+			v.Set("count", strconv.Itoa(count))
+		}
+		v.Set(param, strconv.FormatInt(id, 10))
+		u := c.r.URL.Path + "?" + v.Encode()
+		return &u
+	}
+	p := &pagination{}
+	if len(page) > 0 {
+		if lo > 0 {
+			p.OlderURL = link("older_id", page[0].id)
+		}
+		if hi < len(all) {
+			p.NewerURL = link("newer_id", page[len(page)-1].id)
+		} else {
+			p.FutureURL = link("newer_id", page[len(page)-1].id)
+		}
+	}
+	return &result{items: items, pagination: p}, nil
+}
+
+func failureObjectOf(f *failure) failureObject {
+	o := f.object()
+	fo := failureObject{
+		ID: o.ID, Created: o.Created, Updated: o.Updated, Category: o.Category, EventType: o.EventType,
+		ObjectID: o.ObjectID, ExceptionMessage: o.ExceptionMessage, NotificationFilters: o.NotificationFilters,
+	}
+	if f.responseCode != 0 {
+		fo.ResponseCode = &f.responseCode
+	}
+	return fo
+}
+
+// retryFailures answers POST …/notification-filter-failure: the failures
+// named in notification_filter_failed_ids (comma-separated, at most 100)
+// leave the listing and are delivered again on bunq's schedule; if every
+// attempt fails again they are listed again, under new ids. Ids that are
+// not listed (any more) are skipped, so that two clients re-sending the
+// same failures do not fail each other. bunq answers 200 with an empty
+// Response.
+func (s *Server) retryFailures(c *call) (*result, *apiError) {
+	var req struct {
+		IDs *string `json:"notification_filter_failed_ids"`
+	}
+	if aerr := decodeBody(c, &req); aerr != nil {
+		return nil, aerr
+	}
+	if req.IDs == nil || strings.TrimSpace(*req.IDs) == "" {
+		return nil, errorf(http.StatusBadRequest, "notification_filter_failed_ids is required.")
+	}
+	parts := strings.Split(*req.IDs, ",")
+	if len(parts) > bunq.MaxRetryFailures {
+		return nil, errorf(http.StatusBadRequest, "A maximum of %d ids is allowed, %d were given.", bunq.MaxRetryFailures, len(parts))
+	}
+	want := make(map[int64]bool, len(parts))
+	for _, p := range parts {
+		id, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
+		if err != nil || id <= 0 {
+			return nil, errorf(http.StatusBadRequest, "notification_filter_failed_ids: %q is not an id.", strings.TrimSpace(p))
+		}
+		want[id] = true
+	}
+	kept := c.user.failures[:0]
+	for _, f := range c.user.failures {
+		if !want[f.id] {
+			kept = append(kept, f)
+			continue
+		}
+		f.d.attempts, f.d.due = 0, s.now
+		s.pending = append(s.pending, f.d)
+	}
+	clear(c.user.failures[len(kept):])
+	c.user.failures = kept
+	return &result{}, nil
+}
