@@ -23,6 +23,12 @@ import (
 // the offending block by its position (1 is the first). Each certificate is
 // sent re-encoded as a canonical PEM block.
 //
+// This is the CertificatePinned schema of bunq's API reference and what
+// bunq's SDKs send: certificate_chain is a list of Certificate objects,
+// one PEM certificate each. bunq lists a pinned chain back in another
+// form, one string with the certificates glued with newlines (see
+// bunqapi.PinnedChain); the POST does not take that form.
+//
 // Once pinned, bunq cancels a callback whose server does not present this
 // chain: pin the new chain before you rotate the certificate.
 func CertificatePinnedBody(pemChain []byte) ([]byte, error) {

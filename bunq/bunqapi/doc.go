@@ -43,6 +43,17 @@
 // endpoint per 3 seconds, one session-server call per 30) is waited out
 // and retried within the call's context.
 //
+// # Calls
+//
+//	ListFilters, SetFilters                  GET, POST /v1/user/{userID}/notification-filter-url
+//	ListAccountFilters, SetAccountFilters    … /monetary-account/{monetary-accountID}/notification-filter-url
+//	ListPins, CreatePin, DeletePin           GET, POST, DELETE /v1/user/{userID}/certificate-pinned
+//	ListFailures, RetryFailures              GET, POST /v1/user/{userID}/notification-filter-failure
+//
+// A POST of notification filters replaces the whole list. ListFailures
+// follows Pagination.older_url to the end; RetryFailures posts at most 100
+// ids a request.
+//
 // The package bunq/bunqtest is a stand-in of bunq's API for tests; the
 // examples run against it.
 package bunqapi

@@ -1,10 +1,12 @@
 package bunqapi_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -52,4 +54,26 @@ type hookTransport struct {
 func (h *hookTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	h.before(h.n.Add(1), r)
 	return http.DefaultTransport.RoundTrip(r)
+}
+
+// logBuffer is a logger whose lines the test reads.
+type logBuffer struct {
+	mu  sync.Mutex // guards buf
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+func (l *logBuffer) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

@@ -1,0 +1,349 @@
+package bunqapi_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-json-experiment/json"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bankhook/bankhook/bunq"
+	"github.com/bankhook/bankhook/bunq/bunqapi"
+	"github.com/bankhook/bankhook/bunq/bunqtest"
+)
+
+// countRequests counts the stand-in's answers to method path with
+// status since request number from.
+func countRequests(srv *bunqtest.Server, from int, method, path string, status int) int {
+	n := 0
+	for _, r := range srv.Requests()[from:] {
+		if r.Method == method && (path == "" || r.Path == path) && r.Status == status {
+			n++
+		}
+	}
+	return n
+}
+
+func TestFilters(t *testing.T) {
+	srv := standIn(t, bunqtest.Options{})
+	c, u := setup(t, srv, bunqapi.Options{})
+	ctx := context.Background()
+	account2, err := srv.AddAccount(u.ID)
+	require.NoError(t, err)
+
+	got, err := c.ListFilters(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, got)
+	assert.NotNil(t, got, "an empty list, not nil")
+
+	want := []bunq.NotificationFilterURL{
+		{Category: bunq.CategoryMutation, NotificationTarget: "https://hooks.example/bunq?token=s3cret"},
+		{Category: bunq.CategoryPayment, NotificationTarget: "https://hooks.example/bunq?token=s3cret"},
+	}
+	require.NoError(t, c.SetFilters(ctx, want))
+	got, err = c.ListFilters(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+
+	accountFilters := []bunq.NotificationFilterURL{{Category: bunq.CategoryMutation, NotificationTarget: "https://other.example/"}}
+	require.NoError(t, c.SetAccountFilters(ctx, account2, accountFilters))
+	got, err = c.ListAccountFilters(ctx, account2)
+	require.NoError(t, err)
+	assert.Equal(t, accountFilters, got)
+	got, err = c.ListFilters(ctx)
+	require.NoError(t, err)
+	assert.Len(t, got, 2, "the user's filters are the user's")
+
+	require.NoError(t, c.SetFilters(ctx, nil))
+	got, err = c.ListFilters(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, got, "an empty list removes every filter")
+
+	t.Run("refused before sending", func(t *testing.T) {
+		before := len(srv.Requests())
+		for _, filters := range [][]bunq.NotificationFilterURL{
+			{{Category: "PROMOTION", NotificationTarget: "https://a.example/"}},
+			{{Category: bunq.CategoryMutation, NotificationTarget: "http://a.example/?token=s3cret"}},
+		} {
+			err := c.SetFilters(ctx, filters)
+			require.Error(t, err)
+			assert.NotContains(t, err.Error(), "s3cret")
+		}
+		assert.ErrorContains(t, c.SetAccountFilters(ctx, 0, nil), "not positive")
+		_, err := c.ListAccountFilters(ctx, -1)
+		assert.ErrorContains(t, err, "not positive")
+		assert.Len(t, srv.Requests(), before, "nothing was sent")
+	})
+
+	t.Run("bunq's 4xx is returned, not retried", func(t *testing.T) {
+		before := len(srv.Requests())
+		err := c.SetAccountFilters(ctx, 999999, nil)
+		var apiErr *bunqapi.Error
+		require.ErrorAs(t, err, &apiErr)
+		assert.Equal(t, http.StatusNotFound, apiErr.StatusCode)
+		assert.Contains(t, apiErr.Error(), "No monetary account")
+		assert.Len(t, srv.Requests(), before+1)
+	})
+
+	t.Run("a category bunq added later", func(t *testing.T) {
+		extra, _ := setup(t, srv, bunqapi.Options{Filter: bunq.FilterOptions{ExtraCategories: []bunq.Category{"PROMOTION"}}})
+		err := extra.SetFilters(ctx, []bunq.NotificationFilterURL{{Category: "PROMOTION", NotificationTarget: "https://a.example/"}})
+		assert.True(t, bunqapi.IsStatus(err, 400), "sent, and refused by the stand-in, which knows the documented ones only: %v", err)
+	})
+}
+
+func selfSignedPEM(t *testing.T, name string) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: name},
+		DNSNames:     []string{name},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(90 * 24 * time.Hour),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+}
+
+func TestPins(t *testing.T) {
+	srv := standIn(t, bunqtest.Options{})
+	c, u := setup(t, srv, bunqapi.Options{})
+	ctx := context.Background()
+	leaf, ca := selfSignedPEM(t, "hooks.example"), selfSignedPEM(t, "Example CA")
+
+	// The stand-in takes only the body bunq's API reference gives,
+	// {"certificate_chain":[{"certificate":…},…]}: this call passing is
+	// the check that CertificatePinnedBody builds it.
+	id, err := c.CreatePin(ctx, append(append([]byte{}, leaf...), ca...))
+	require.NoError(t, err)
+	assert.Positive(t, id)
+	assert.Equal(t, []string{string(leaf) + string(ca)}, srv.PinnedChains(u.ID))
+
+	pins, err := c.ListPins(ctx)
+	require.NoError(t, err)
+	require.Len(t, pins, 1)
+	assert.Equal(t, id, pins[0].ID)
+	certs, err := pins[0].Certificates()
+	require.NoError(t, err)
+	require.Len(t, certs, 2)
+	assert.Equal(t, "hooks.example", certs[0].Subject.CommonName)
+	assert.Equal(t, "Example CA", certs[1].Subject.CommonName)
+
+	before := len(srv.Requests())
+	_, err = c.CreatePin(ctx, []byte("not PEM"))
+	assert.ErrorContains(t, err, "data outside a PEM block")
+	assert.ErrorContains(t, c.DeletePin(ctx, 0), "not positive")
+	assert.Len(t, srv.Requests(), before, "refused before sending")
+
+	require.NoError(t, c.DeletePin(ctx, id))
+	pins, err = c.ListPins(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, pins)
+	assert.True(t, bunqapi.IsStatus(c.DeletePin(ctx, id), 404))
+}
+
+func TestFailuresAcrossPagesAndChunks(t *testing.T) {
+	srv := standIn(t, bunqtest.Options{})
+	c, u := setup(t, srv, bunqapi.Options{})
+	ctx := context.Background()
+	require.NoError(t, srv.SetFilters(u.ID, 0, []bunq.NotificationFilterURL{{Category: bunq.CategoryMutation, NotificationTarget: "https://127.0.0.1:1/down"}}))
+	for i := range 250 {
+		_, err := srv.Notify(u.ID, 0, bunq.CategoryMutation, bunq.EventMutationCreated, &bunq.Payment{ID: int64(1000 + i)})
+		require.NoError(t, err)
+	}
+	srv.Advance(bunq.RetrySchedule.Span())
+	require.Len(t, srv.Failures(u.ID), 250)
+
+	start := len(srv.Requests())
+	failures, err := c.ListFailures(ctx)
+	require.NoError(t, err)
+	require.Len(t, failures, 250)
+	for i, f := range failures {
+		assert.Equal(t, int64(250-i), f.ID, "newest first")
+		assert.Equal(t, int64(1000+250-1-i), f.ObjectID)
+		assert.Equal(t, bunq.CategoryMutation, f.Category)
+	}
+	path := fmt.Sprintf("/v1/user/%d/notification-filter-failure", u.ID)
+	var queries []string
+	for _, r := range srv.Requests()[start:] {
+		queries = append(queries, r.Query)
+	}
+	assert.Equal(t, []string{"count=200", "count=200&older_id=51"}, queries, "two pages, following older_url")
+
+	ids := make([]int64, len(failures))
+	for i, f := range failures {
+		ids[i] = f.ID
+	}
+	start = len(srv.Requests())
+	n, err := c.RetryFailures(ctx, ids)
+	require.NoError(t, err)
+	assert.Equal(t, 250, n)
+	assert.Equal(t, 3, countRequests(srv, start, "POST", path, 200), "100 + 100 + 50 ids")
+	assert.Empty(t, srv.Failures(u.ID))
+	assert.Equal(t, 250, srv.Pending(), "bunq delivers them again")
+
+	t.Run("ids are checked before anything is sent", func(t *testing.T) {
+		before := len(srv.Requests())
+		_, err := c.RetryFailures(ctx, []int64{1, 2, 1})
+		assert.ErrorContains(t, err, "id 1 given twice")
+		_, err = c.RetryFailures(ctx, []int64{3, 0})
+		assert.ErrorContains(t, err, "position 1")
+		n, err := c.RetryFailures(ctx, nil)
+		assert.NoError(t, err)
+		assert.Zero(t, n)
+		assert.Len(t, srv.Requests(), before)
+	})
+}
+
+func TestTamperedAnswersAreRefused(t *testing.T) {
+	srv := standIn(t, bunqtest.Options{})
+	c, u := setup(t, srv, bunqapi.Options{})
+	ctx := context.Background()
+	makeFailure(t, srv, u)
+
+	for _, mode := range []bunqtest.SignatureMode{bunqtest.SignTampered, bunqtest.SignNone} {
+		t.Run(mode.String(), func(t *testing.T) {
+			srv.SetSignatureMode(mode)
+			failures, err := c.ListFailures(ctx)
+			require.ErrorIs(t, err, bunqapi.ErrSignature)
+			assert.Nil(t, failures, "a faked empty list is not returned")
+			_, err = c.ListFilters(ctx)
+			require.ErrorIs(t, err, bunqapi.ErrSignature)
+			_, err = c.CreatePin(ctx, selfSignedPEM(t, "x.example"))
+			require.ErrorIs(t, err, bunqapi.ErrSignature)
+		})
+	}
+	srv.SetSignatureMode(bunqtest.SignHeadersAndBody)
+	failures, err := c.ListFailures(ctx)
+	require.NoError(t, err, "bunq's older scheme verifies")
+	assert.Len(t, failures, 1)
+}
+
+// makeFailure has one callback of u fail six times.
+func makeFailure(t *testing.T, srv *bunqtest.Server, u bunqtest.User) {
+	t.Helper()
+	require.NoError(t, srv.SetFilters(u.ID, 0, []bunq.NotificationFilterURL{{Category: bunq.CategoryMutation, NotificationTarget: "https://127.0.0.1:1/down"}}))
+	_, err := srv.Notify(u.ID, 0, bunq.CategoryMutation, bunq.EventMutationCreated, &bunq.Payment{ID: 1})
+	require.NoError(t, err)
+	srv.Advance(bunq.RetrySchedule.Span())
+	require.Len(t, srv.Failures(u.ID), 1)
+}
+
+func TestExpiredSessionIsRenewed(t *testing.T) {
+	srv := standIn(t, bunqtest.Options{})
+	logs := &logBuffer{}
+	c, u := setup(t, srv, bunqapi.Options{Logger: logs.logger()})
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ctx.json")
+	require.NoError(t, c.Save(path))
+	sessionIn := func() string {
+		b, err := os.ReadFile(path)
+		require.NoError(t, err)
+		var f struct {
+			Session string `json:"session_token"`
+		}
+		require.NoError(t, json.Unmarshal(b, &f))
+		return f.Session
+	}
+	first := sessionIn()
+
+	srv.ExpireSessions()
+	start := len(srv.Requests())
+	var wg sync.WaitGroup
+	errs := make([]error, 5)
+	for i := range errs {
+		wg.Go(func() { _, errs[i] = c.ListFilters(ctx) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 1, countRequests(srv, start, "POST", "/v1/session-server", 200), "one new session for all the calls that met the 401")
+	assert.Equal(t, 5, countRequests(srv, start, "GET", "", 200))
+	assert.NotEqual(t, first, sessionIn(), "the new session is saved to the context file")
+	assert.Contains(t, logs.String(), "opened a new session")
+	assert.NotContains(t, logs.String(), sessionIn())
+	assert.NotContains(t, logs.String(), u.APIKey)
+
+	loaded, err := bunqapi.Load(path, bunqapi.Options{Logger: discard})
+	require.NoError(t, err)
+	start = len(srv.Requests())
+	_, err = loaded.ListFilters(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, countRequests(srv, start, "POST", "/v1/session-server", 200), "the saved session works")
+
+	t.Run("a second 401 is returned", func(t *testing.T) {
+		hook := &hookTransport{before: func(_ int64, r *http.Request) {
+			if r.Method == "GET" {
+				srv.ExpireSessions() // every session ends before each GET arrives
+			}
+		}}
+		flaky, _ := setup(t, srv, bunqapi.Options{HTTPClient: &http.Client{Transport: hook}})
+		start := len(srv.Requests())
+		_, err := flaky.ListFilters(ctx)
+		assert.True(t, bunqapi.IsStatus(err, 401), "%v", err)
+		assert.Equal(t, 2, countRequests(srv, start, "GET", "", 401), "one retry, not a loop")
+	})
+}
+
+func TestRateLimitIsWaitedOut(t *testing.T) {
+	srv := standIn(t, bunqtest.Options{RateWindow: 300 * time.Millisecond})
+	logs := &logBuffer{}
+	c, _ := setup(t, srv, bunqapi.Options{Logger: logs.logger()})
+	ctx := context.Background()
+	start := len(srv.Requests())
+	for range 7 {
+		_, err := c.ListFilters(ctx)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 7, countRequests(srv, start, "GET", "", 200))
+	assert.Positive(t, countRequests(srv, start, "GET", "", 429), "3 GETs per window: some were refused and waited out")
+	assert.Contains(t, logs.String(), "rate limited")
+
+	t.Run("bounded by the context", func(t *testing.T) {
+		slow := standIn(t, bunqtest.Options{RateWindow: time.Hour})
+		c, _ := setup(t, slow, bunqapi.Options{})
+		for range 3 {
+			_, err := c.ListFilters(ctx)
+			require.NoError(t, err)
+		}
+		short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		defer cancel()
+		began := time.Now()
+		_, err := c.ListFilters(short)
+		assert.True(t, bunqapi.IsStatus(err, 429), "%v", err)
+		assert.True(t, errors.Is(err, context.DeadlineExceeded), "%v", err)
+		assert.Less(t, time.Since(began), 5*time.Second)
+	})
+}
+
+func TestSessionRenewalFails(t *testing.T) {
+	srv := standIn(t, bunqtest.Options{})
+	c, _ := setup(t, srv, bunqapi.Options{})
+	srv.ExpireSessions()
+	srv.SetSignatureMode(bunqtest.SignNone)
+	_, err := c.ListFilters(context.Background())
+	require.Error(t, err)
+	assert.True(t, bunqapi.IsStatus(err, 401), "the call's own error is kept: %v", err)
+	assert.ErrorIs(t, err, bunqapi.ErrSignature, "and why no session could be opened")
+	assert.True(t, strings.Contains(err.Error(), "opening a new session"), err.Error())
+}
