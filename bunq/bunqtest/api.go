@@ -215,6 +215,7 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, status int, body 
 	mode := s.sigMode
 	s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Status: status})
 	s.mu.Unlock()
+	s.opts.Logger.Info("bunqtest: api", "method", r.Method, "path", r.URL.Path, "query", r.URL.RawQuery, "status", status)
 
 	h := w.Header()
 	h.Set("Content-Type", "application/json")

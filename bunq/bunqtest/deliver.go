@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -245,10 +246,14 @@ func (s *Server) Advance(d time.Duration) int {
 		outcomes := s.attemptAll(batch, pins)
 
 		s.mu.Lock()
+		logs := make([]attemptLog, len(batch))
 		for i, d := range batch {
-			s.settleLocked(d, outcomes[i])
+			logs[i] = s.settleLocked(d, outcomes[i])
 		}
 		s.mu.Unlock()
+		for _, l := range logs {
+			l.log(s.opts.Logger)
+		}
 		attempts += len(batch)
 	}
 }
@@ -282,19 +287,44 @@ func (s *Server) takeDueLocked(end time.Time) []*delivery {
 	return batch
 }
 
+// attemptLog is what Options.Logger is told of one attempt.
+type attemptLog struct {
+	host      string
+	category  bunq.Category
+	eventType bunq.EventType
+	objectID  int64
+	attempt   int
+	o         outcome
+	failureID int64 // the failure it was listed as; 0 when not
+}
+
+func (l attemptLog) log(logger *slog.Logger) {
+	attrs := []any{"host", l.host, "category", l.category, "event_type", l.eventType, "object_id", l.objectID, "attempt", l.attempt}
+	switch {
+	case l.o.ok():
+		logger.Info("bunqtest: callback delivered", append(attrs, "status", l.o.status)...)
+	case l.failureID != 0:
+		logger.Warn("bunqtest: callback failed for good; listed under notification-filter-failure", append(attrs, "status", l.o.status, "err", l.o.err, "failure_id", l.failureID)...)
+	default:
+		logger.Info("bunqtest: callback failed; retrying in a minute", append(attrs, "status", l.o.status, "err", l.o.err)...)
+	}
+}
+
 // settleLocked counts an attempt: done when answered 2xx, else retried on
 // bunq's schedule or, after the last attempt, listed as a failure.
-func (s *Server) settleLocked(d *delivery, o outcome) {
+func (s *Server) settleLocked(d *delivery, o outcome) attemptLog {
 	d.attempts++
+	l := attemptLog{host: hostOf(d.target), category: d.category, eventType: d.eventType, objectID: d.objectID, attempt: d.attempts, o: o}
 	if o.ok() {
-		return
+		return l
 	}
 	if d.attempts < bunq.RetrySchedule.Attempts() {
 		d.due = s.now.Add(bunq.RetrySchedule.Delays[d.attempts-1])
 		s.pending = append(s.pending, d)
-		return
+		return l
 	}
 	s.ids.failure++
+	l.failureID = s.ids.failure
 	f := &failure{id: s.ids.failure, created: s.now, d: d, responseCode: o.status}
 	if o.err != nil {
 		f.exception = o.err.Error()
@@ -302,6 +332,17 @@ func (s *Server) settleLocked(d *delivery, o outcome) {
 		f.exception = fmt.Sprintf("The callback URL answered %d.", o.status)
 	}
 	d.user.failures = append(d.user.failures, f)
+	return l
+}
+
+// hostOf is the host of a callback URL, for a log line that must not
+// repeat the URL's query.
+func hostOf(target string) string {
+	u, err := url.Parse(target)
+	if err != nil {
+		return "?"
+	}
+	return u.Host
 }
 
 // attemptAll makes one attempt of each delivery, DeliveryConcurrency at a

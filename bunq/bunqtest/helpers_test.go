@@ -11,8 +11,11 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -237,4 +240,25 @@ func addUser(t *testing.T, srv *bunqtest.Server, kind string) bunqtest.User {
 	u, err := srv.AddUser(bunqtest.UserOptions{Kind: kind})
 	require.NoError(t, err)
 	return u
+}
+
+// quiet is a logger that drops everything.
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// lockedBuffer is a log sink the test reads while servers write to it.
+type lockedBuffer struct {
+	mu  sync.Mutex // guards buf
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

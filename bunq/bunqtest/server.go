@@ -6,8 +6,11 @@ import (
 	"crypto/tls"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -59,6 +62,13 @@ type Options struct {
 	// DeliveryConcurrency is how many callbacks that are due at the same
 	// time are sent at once. Default 8.
 	DeliveryConcurrency int
+	// Addr is the loopback address to listen on, "127.0.0.1:8444" or
+	// "[::1]:0". Default "127.0.0.1:0", a free port.
+	Addr string
+	// Logger receives a line per API request answered and per callback
+	// attempt (with the callback URL's host, never its query). Default
+	// none.
+	Logger *slog.Logger
 }
 
 // SignatureMode is how the stand-in signs its responses; see
@@ -140,9 +150,9 @@ type idCounters struct {
 	installation, device, session, token, user, account, filter, pin, failure, payment int64
 }
 
-// NewServer starts a stand-in on a free loopback port. It panics when it
-// cannot listen or make its key, as httptest.NewServer does. Call Close
-// when done.
+// NewServer starts a stand-in on a loopback port (Options.Addr). It
+// panics when it cannot listen or make its key, as httptest.NewServer
+// does. Call Close when done.
 func NewServer(o Options) *Server {
 	s, err := newServer(o)
 	if err != nil {
@@ -167,8 +177,23 @@ func newServer(o Options) (*Server, error) {
 	if o.DeliveryConcurrency <= 0 {
 		o.DeliveryConcurrency = 8
 	}
+	if o.Addr == "" {
+		o.Addr = "127.0.0.1:0"
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	host, _, err := net.SplitHostPort(o.Addr)
+	if ip, perr := netip.ParseAddr(host); err != nil || perr != nil || !ip.IsLoopback() {
+		return nil, fmt.Errorf("bunqtest: Options.Addr %q: want a loopback IP address and a port", o.Addr)
+	}
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("bunqtest: %w", err)
+	}
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
+		_ = ln.Close()
 		return nil, fmt.Errorf("bunqtest: server key: %w", err)
 	}
 	s := &Server{
@@ -183,7 +208,10 @@ func newServer(o Options) (*Server, error) {
 		sessions:      map[string]*session{},
 	}
 	s.delivery = s.newDeliveryClient()
-	s.ts = httptest.NewServer(s.routes())
+	s.ts = httptest.NewUnstartedServer(s.routes())
+	_ = s.ts.Listener.Close()
+	s.ts.Listener = ln
+	s.ts.Start()
 	return s, nil
 }
 
@@ -225,7 +253,9 @@ func (s *Server) SetSignatureMode(m SignatureMode) {
 
 // ExpireSessions ends every open session, as bunq does after a user's
 // auto-logout time: the next request with a session token is answered 401
-// until the client opens a new session with its installation token.
+// until the client opens a new session with its installation token. bunq
+// allows one session-server call per 30 s: a test that renews a session
+// soon after logging in sets a short Options.RateWindow, or -1.
 func (s *Server) ExpireSessions() {
 	s.mu.Lock()
 	defer s.mu.Unlock()

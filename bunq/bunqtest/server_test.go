@@ -7,6 +7,8 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"log/slog"
+	"net"
 	"net/http"
 	"slices"
 	"sort"
@@ -449,4 +451,27 @@ func TestFailureListingPages(t *testing.T) {
 	all := list("?count=200")
 	assert.Len(t, all.ids, 25)
 	assert.True(t, slices.IsSortedFunc(all.ids, func(a, b int64) int { return int(b - a) }))
+}
+
+func TestOptionsAddrAndLogger(t *testing.T) {
+	assert.PanicsWithError(t, `bunqtest: Options.Addr "0.0.0.0:0": want a loopback IP address and a port`, func() {
+		bunqtest.NewServer(bunqtest.Options{Addr: "0.0.0.0:0"})
+	})
+	if ln, err := net.Listen("tcp", "[::1]:0"); err == nil {
+		_ = ln.Close()
+		v6 := newServer(t, bunqtest.Options{Addr: "[::1]:0"})
+		assert.True(t, strings.HasPrefix(v6.URL(), "http://[::1]:"), v6.URL())
+	}
+	var logs lockedBuffer
+	srv := newServer(t, bunqtest.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	u := addUser(t, srv, "")
+	makeFailures(t, srv, u, "https://127.0.0.1:1/down?token=s3cret", 1)
+	login(t, srv, u.APIKey)
+	out := logs.String()
+	assert.Contains(t, out, "callback failed; retrying in a minute")
+	assert.Contains(t, out, "listed under notification-filter-failure")
+	assert.Contains(t, out, "failure_id=1")
+	assert.Contains(t, out, "path=/v1/session-server")
+	assert.NotContains(t, out, "s3cret", "the callback URL's query is never logged")
+	assert.NotContains(t, out, u.APIKey)
 }

@@ -1,0 +1,179 @@
+// Command bunq-standin runs bunqtest, the stand-in of bunq's API, on a
+// loopback port with one user, so that `bankhook bunq …` and `bankhook
+// serve --bunq-recover` can be tried by hand without a bunq account.
+//
+// Usage:
+//
+//	bunq-standin [flags]
+//
+// It prints the API's URL (for --api-url), the user and its API key (for
+// BUNQ_API_KEY), and the URL of a few control endpoints:
+//
+//	POST /pay?amount=-12.50&description=…  a payment on the user's account: bunq calls back its MUTATION and PAYMENT filters
+//	POST /advance?by=6m                     moves the clock forward, making the callback attempts that fall due
+//	POST /expire-sessions                   ends every session: the next call gets 401
+//	GET  /status                            the clock, the callbacks waiting for a retry, the failed ones
+//
+// The stand-in's clock follows the wall clock from the start (callbacks go
+// out within a second); /advance jumps it forward, past bunq's five
+// minutes of retries, say. Callback URLs must be https: start `bankhook
+// serve` with --tls-cert and --tls-key and give the certificate to --ca.
+// SIGINT or SIGTERM stops it.
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/bankhook/bankhook/bunq/bunqtest"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is the whole command; it returns the exit status: 0 after a signal,
+// 1 when it cannot start, 2 for a usage error.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bunq-standin", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		addr       = fs.String("addr", "127.0.0.1:0", "loopback `host:port` of the API (port 0 picks a free one)")
+		control    = fs.String("control", "127.0.0.1:0", "loopback `host:port` of the control endpoints")
+		kind       = fs.String("kind", "UserPerson", "kind of the user: UserPerson, UserCompany, UserApiKey or UserPaymentServiceProvider")
+		caFile     = fs.String("ca", "", "PEM `file` of certificates to trust when calling callback URLs (a self-signed --tls-cert of bankhook serve)")
+		insecure   = fs.Bool("insecure", false, "do not verify the certificates of callback servers (pinned chains are still checked)")
+		rateWindow = fs.Duration("rate-window", bunqtest.DefaultRateWindow, "window of bunq's rate limits; negative turns them off")
+		quiet      = fs.Bool("quiet", false, "do not log API requests and callback attempts")
+	)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "bunq-standin: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	tlsConfig := &tls.Config{InsecureSkipVerify: *insecure} // only when asked, for a local trial
+	if *caFile != "" {
+		pemBytes, err := os.ReadFile(*caFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "bunq-standin: %v\n", err)
+			return 1
+		}
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pemBytes) {
+			fmt.Fprintf(stderr, "bunq-standin: %s holds no PEM certificate\n", *caFile)
+			return 1
+		}
+		tlsConfig.RootCAs = roots
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	if *quiet {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	ctl, err := net.Listen("tcp", *control)
+	if err != nil {
+		fmt.Fprintf(stderr, "bunq-standin: control: %v\n", err)
+		return 1
+	}
+	srv, err := newServer(bunqtest.Options{
+		Start: time.Now().UTC(), Addr: *addr, RateWindow: *rateWindow, DeliveryTLS: tlsConfig, Logger: logger,
+	})
+	if err != nil {
+		_ = ctl.Close()
+		fmt.Fprintf(stderr, "bunq-standin: %v\n", err)
+		return 1
+	}
+	defer srv.Close()
+	u, err := srv.AddUser(bunqtest.UserOptions{Kind: *kind})
+	if err != nil {
+		_ = ctl.Close()
+		fmt.Fprintf(stderr, "bunq-standin: %v\n", err)
+		return 2
+	}
+
+	hs := &http.Server{Handler: controlHandler(srv, u), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = hs.Serve(ctl) }()
+	defer hs.Close()
+
+	fmt.Fprintf(stdout, "bunq stand-in API  %s\n", srv.URL())
+	fmt.Fprintf(stdout, "control            http://%s\n", ctl.Addr())
+	fmt.Fprintf(stdout, "user               %d (%s), monetary account %d\n", u.ID, u.Kind, u.AccountID)
+	fmt.Fprintf(stdout, "export BUNQ_API_KEY=%s\n", u.APIKey)
+
+	// The clock follows the wall clock.
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	last := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return 0
+		case now := <-tick.C:
+			srv.Advance(now.Sub(last))
+			last = now
+		}
+	}
+}
+
+// newServer is bunqtest.NewServer without the panic.
+func newServer(o bunqtest.Options) (srv *bunqtest.Server, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	return bunqtest.NewServer(o), nil
+}
+
+// controlHandler serves the control endpoints.
+func controlHandler(srv *bunqtest.Server, u bunqtest.User) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /pay", func(w http.ResponseWriter, r *http.Request) {
+		amount := r.URL.Query().Get("amount")
+		if amount == "" {
+			amount = "-10.00"
+		}
+		p, err := srv.Pay(u.AccountID, amount, r.URL.Query().Get("description"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		fmt.Fprintf(w, "payment %d: %s on account %d\n", p.ID, p.Amount, p.MonetaryAccountID)
+	})
+	mux.HandleFunc("POST /advance", func(w http.ResponseWriter, r *http.Request) {
+		by, err := time.ParseDuration(r.URL.Query().Get("by"))
+		if err != nil || by < 0 {
+			http.Error(w, "want ?by=DURATION, as 6m", http.StatusBadRequest)
+			return
+		}
+		n := srv.Advance(by)
+		fmt.Fprintf(w, "clock %s, %d callback attempts made\n", srv.Now().Format(time.DateTime), n)
+	})
+	mux.HandleFunc("POST /expire-sessions", func(w http.ResponseWriter, r *http.Request) {
+		srv.ExpireSessions()
+		fmt.Fprintln(w, "sessions ended")
+	})
+	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "clock %s\ncallbacks waiting for a retry: %d\nfailed callbacks: %d\n",
+			srv.Now().Format(time.DateTime), srv.Pending(), len(srv.Failures(u.ID)))
+	})
+	return mux
+}
