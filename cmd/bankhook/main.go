@@ -6,6 +6,7 @@
 //	bankhook serve [flags]                          receive both banks' webhooks
 //	bankhook pin [flags] HOST[:PORT]                print or check a served certificate chain
 //	bankhook send [flags] bunq|bankhub SAMPLE|FILE  deliver an event with a bank's retry schedule
+//	bankhook bunq SUBCOMMAND [flags] [args]         subscribe, pin, list and re-send failed callbacks at bunq
 //	bankhook version                                print the version
 //
 // Run "bankhook COMMAND -h" for a command's flags. Exit status: 0 on
@@ -60,6 +61,8 @@ func runContext(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return pin(ctx, rest, stdout, stderr)
 	case "send":
 		return send(ctx, rest, stdin, stdout, stderr)
+	case "bunq":
+		return bunqCmd(ctx, rest, stdout, stderr)
 	case "version":
 		return version(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
@@ -78,6 +81,7 @@ Usage:
   bankhook serve [flags]                          receive both banks' webhooks
   bankhook pin [flags] HOST[:PORT]                print or check a served certificate chain
   bankhook send [flags] bunq|bankhub SAMPLE|FILE  deliver an event with a bank's retry schedule
+  bankhook bunq SUBCOMMAND [flags] [args]         subscribe, pin, list and re-send failed callbacks at bunq
   bankhook version                                print the version
 
 Run "bankhook COMMAND -h" for a command's flags.

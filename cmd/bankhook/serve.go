@@ -21,6 +21,7 @@ import (
 	"github.com/bankhook/bankhook"
 	"github.com/bankhook/bankhook/bankhub"
 	"github.com/bankhook/bankhook/bunq"
+	"github.com/bankhook/bankhook/bunq/bunqapi"
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/inspect"
 )
 
@@ -52,6 +53,13 @@ page that lists the last 500 deliveries live, shows each one's request
 line, replays a delivery through the pipeline and sends the built-in
 samples. It never listens on --addr's port, nor on anything but
 loopback.
+
+With --bunq-context FILE (a context saved by bankhook bunq login) serve
+also heals the callbacks bunq gave up on: at start and every
+--bunq-recover interval it lists bunq's failed callbacks and has bunq send
+them again; dedupe makes one that was handled before harmless. A failing
+pass is logged and tried again at the next interval; receiving never
+waits on it.
 
 GET /healthz answers 200 to anyone, for load balancers. One log line per
 request goes to stderr (the query string, which holds the token, is never
@@ -93,8 +101,10 @@ type serveConfig struct {
 	forward      string
 	tlsCert      string
 	tlsKey       string
-	inspect      string // the inspector's address; "" for none
-	inspectDev   bool   // inspect is --dev's default, not a choice
+	inspect      string        // the inspector's address; "" for none
+	inspectDev   bool          // inspect is --dev's default, not a choice
+	bunqContext  string        // --bunq-context: the API context recovery runs with; "" for no recovery
+	bunqRecover  time.Duration // --bunq-recover: the interval between recovery passes
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -118,6 +128,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "certificate chain `file` (PEM) to serve HTTPS with; needs --tls-key")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "private key `file` (PEM) of --tls-cert")
 	fs.StringVar(&c.inspect, "inspect", "", "serve the delivery inspector on `host:port`, a loopback address (with --dev: "+inspect.DefaultAddr+"; off turns it off)")
+	fs.StringVar(&c.bunqContext, "bunq-context", "", "bunq API context `file` (from bankhook bunq login): re-send bunq's failed callbacks every --bunq-recover")
+	fs.DurationVar(&c.bunqRecover, "bunq-recover", 0, fmt.Sprintf("`interval` between passes re-sending bunq's failed callbacks; needs --bunq-context (0 means %v)", bunqapi.DefaultRecoverInterval))
 
 	positional, code, ok := parseFlags(fs, args, stdout, stderr)
 	if !ok {
@@ -228,7 +240,10 @@ func (c *serveConfig) validate(set map[string]bool) error {
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return errors.New("--tls-cert and --tls-key go together: give both or neither")
 	}
-	return c.validateInspect()
+	if err := c.validateInspect(); err != nil {
+		return err
+	}
+	return c.validateRecovery(set)
 }
 
 // validateInspect checks --inspect: a loopback address, never the banks'

@@ -110,6 +110,10 @@ func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Wr
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		scheme = "https"
 	}
+	recovery, err := c.newRecovery(logger)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err
@@ -128,6 +132,9 @@ func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Wr
 		attrs = append(attrs, "redis", redisAddr)
 	}
 	logger.Info(fmt.Sprintf("listening on %s://%s", scheme, ln.Addr()), attrs...)
+
+	stopRecovery := recovery.start(ctx)
+	defer stopRecovery()
 
 	served := make(chan error, 1)
 	go func() {
