@@ -216,14 +216,15 @@ func (s *Server) notifyLocked(u *user, a *account, category bunq.Category, event
 // Attempts due at the same time are made concurrently; the clock stands
 // at their due time while they run. Advance returns when they are all
 // answered, with the number of attempts made; Advance(0) makes the ones
-// due now. A negative d counts as 0.
+// due now. A negative d counts as 0; the clock keeps whole microseconds,
+// as bunq's times do.
 //
 // Advance calls run one at a time.
 func (s *Server) Advance(d time.Duration) int {
 	s.advanceMu.Lock()
 	defer s.advanceMu.Unlock()
 	s.mu.Lock()
-	end := s.now.Add(max(d, 0))
+	end := s.now.Add(max(d, 0)).Truncate(time.Microsecond)
 	s.mu.Unlock()
 	attempts := 0
 	for {

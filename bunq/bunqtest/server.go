@@ -35,7 +35,8 @@ const (
 // Options configures [NewServer]. The zero value is bunq's documented
 // behaviour with a clock starting at [Start].
 type Options struct {
-	// Start is the time the stand-in's clock starts at. Default [Start].
+	// Start is the time the stand-in's clock starts at, truncated to the
+	// microsecond as bunq's times are. Default [Start].
 	Start time.Time
 	// RateWindow is the window of bunq's rate limits, counted per client
 	// address and endpoint (method and path): 3 GET, 5 POST, 2 PUT and 3
@@ -200,7 +201,7 @@ func newServer(o Options) (*Server, error) {
 		key:           key,
 		opts:          o,
 		limiter:       newRateLimiter(o.RateWindow),
-		now:           o.Start.UTC(),
+		now:           o.Start.UTC().Truncate(time.Microsecond), // bunq's times have microseconds
 		apiKeys:       map[string]*user{},
 		users:         map[int64]*user{},
 		accounts:      map[int64]*account{},

@@ -475,3 +475,14 @@ func TestOptionsAddrAndLogger(t *testing.T) {
 	assert.NotContains(t, out, "s3cret", "the callback URL's query is never logged")
 	assert.NotContains(t, out, u.APIKey)
 }
+
+func TestClockKeepsMicroseconds(t *testing.T) {
+	srv := newServer(t, bunqtest.Options{Start: time.Date(2025, 3, 14, 9, 12, 44, 118230999, time.UTC)})
+	assert.Equal(t, time.Date(2025, 3, 14, 9, 12, 44, 118230000, time.UTC), srv.Now())
+	srv.Advance(1500 * time.Nanosecond)
+	assert.Equal(t, time.Date(2025, 3, 14, 9, 12, 44, 118231000, time.UTC), srv.Now())
+	u := addUser(t, srv, "")
+	p, err := srv.Pay(u.AccountID, "1", "x")
+	require.NoError(t, err)
+	assert.Equal(t, "2025-03-14 09:12:44.118231", p.Created.String())
+}
