@@ -127,6 +127,12 @@
 // the same resource with [RetryFailuresBody] (up to 100 failure ids) to
 // have bunq send them again.
 //
+// Package bunq/bunqapi is the client that sends these requests, with
+// bunq's signed handshake; its Recoverer lists and re-sends failed
+// callbacks every few minutes, so a receiver that was down longer than
+// bunq's retries still loses nothing. Package bunq/bunqtest stands in for
+// bunq's API in tests and delivers callbacks on a clock the test moves.
+//
 // # Sender addresses
 //
 // Production callbacks come from [ProductionRanges] (185.40.108.0/22).
