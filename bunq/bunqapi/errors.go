@@ -34,7 +34,9 @@ var (
 // and bunq's SDKs do not check them: the client uses an error answer only
 // for its status, never for data.
 //
-// Test for one with errors.As; [IsStatus] tells the status.
+// Test for one with errors.As; [IsStatus] tells the status. An Error is a
+// value the client does not touch once returned: safe to read from any
+// goroutine.
 type Error struct {
 	Method       string              // the request's method, "POST"
 	Path         string              // the request's path without the query, "/v1/user/42/notification-filter-url"

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"math/big"
+	"net/http"
 	"os"
 	"path/filepath"
 	"time"
@@ -291,4 +292,52 @@ func ExampleError() {
 	// 400 /v1/device-server
 	// User credentials are incorrect. Incorrect API key or IP address.
 	// true
+}
+
+func ExampleClient_SetAccountFilters() {
+	srv, u := exampleStandIn()
+	defer srv.Close()
+	ctx := context.Background()
+	c, err := bunqapi.Setup(ctx, u.APIKey, bunqapi.Options{BaseURL: srv.URL()})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	// The callbacks of one monetary account only, to another service.
+	err = c.SetAccountFilters(ctx, u.AccountID, []bunq.NotificationFilterURL{
+		{Category: bunq.CategoryMutation, NotificationTarget: "https://ledger.example.com/bunq?token=s3cret"},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	account, _ := c.ListAccountFilters(ctx, u.AccountID)
+	user, _ := c.ListFilters(ctx)
+	fmt.Println(len(account), len(user))
+	// Output: 1 0
+}
+
+func ExampleValidateBaseURL() {
+	for _, u := range []string{bunqapi.Production, "http://127.0.0.1:8444", "http://bunq-proxy.internal"} {
+		fmt.Println(bunqapi.ValidateBaseURL(u))
+	}
+	// Output:
+	// <nil>
+	// <nil>
+	// "http://bunq-proxy.internal": http is allowed for a loopback host only, use https
+}
+
+func ExampleIsStatus() {
+	srv, u := exampleStandIn()
+	defer srv.Close()
+	ctx := context.Background()
+	c, err := bunqapi.Setup(ctx, u.APIKey, bunqapi.Options{BaseURL: srv.URL()})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	err = c.DeletePin(ctx, 42)
+	fmt.Println(bunqapi.IsStatus(err, http.StatusNotFound))
+	// Output: true
 }

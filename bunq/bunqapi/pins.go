@@ -14,7 +14,8 @@ import (
 
 // PinnedChain is a certificate chain pinned at bunq, as GET
 // /v1/user/{userID}/certificate-pinned lists it. bunq checks that a
-// callback's server presents it and cancels the callback otherwise.
+// callback's server presents it and cancels the callback otherwise. The
+// zero value is no chain; a PinnedChain is a plain value.
 type PinnedChain struct {
 	ID               int64  // the id to delete it with
 	CertificateChain string // the chain in PEM, certificates glued with newlines, leaf first

@@ -42,7 +42,8 @@ type RecoverOptions struct {
 	Logger *slog.Logger
 }
 
-// Recovery is what one pass of a [Recoverer] did.
+// Recovery is what one pass of a [Recoverer] did; the zero value is a
+// pass that found nothing. A plain value.
 type Recovery struct {
 	Listed   int     // the failed callbacks bunq listed
 	Matched  int     // those RecoverOptions.Match selected

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bankhook/bankhook"
 	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/bunq/bunqapi"
 	"github.com/bankhook/bankhook/bunq/bunqtest"
@@ -145,4 +146,24 @@ func ExampleServer_ExpireSessions() {
 	// GET /v1/user/1001/certificate-pinned 401
 	// POST /v1/session-server 200
 	// GET /v1/user/1001/certificate-pinned 200
+}
+
+func ExampleServer_Notify() {
+	var failing atomic.Bool
+	var calls atomic.Int64
+	rcv := exampleReceiver(&failing, &calls)
+	defer rcv.Close()
+	srv := bunqtest.NewServer(bunqtest.Options{DeliveryTLS: trustTestServer(rcv)})
+	defer srv.Close()
+	u, _ := srv.AddUser(bunqtest.UserOptions{})
+	_ = srv.SetFilters(u.ID, 0, []bunq.NotificationFilterURL{{Category: bunq.CategoryPayment, NotificationTarget: rcv.URL + "/bunq"}})
+
+	// Any object under any category: here a payment that arrived.
+	p := &bunq.Payment{ID: 7, Amount: bunq.Amount{Value: bankhook.MustParseDecimal("12.00"), Currency: "EUR"}}
+	n, _ := srv.Notify(u.ID, 0, bunq.CategoryPayment, bunq.EventPaymentReceived, p)
+	fmt.Println("callbacks:", n)
+	srv.Advance(0)
+	// Output:
+	// callbacks: 1
+	// received PAYMENT PAYMENT_RECEIVED 7 12.00 EUR
 }

@@ -263,7 +263,8 @@ func (s *Server) ExpireSessions() {
 	clear(s.sessions)
 }
 
-// Request is one API request the stand-in answered, for assertions.
+// Request is one API request the stand-in answered, for assertions. A
+// plain value.
 type Request struct {
 	Method string // "GET", "POST", …
 	Path   string // "/v1/user/1001/notification-filter-failure"
@@ -278,7 +279,8 @@ func (s *Server) Requests() []Request {
 	return append([]Request(nil), s.requests...)
 }
 
-// User is a bunq user created on the stand-in with [Server.AddUser].
+// User is a bunq user created on the stand-in with [Server.AddUser]. A
+// plain value; the zero value is no user.
 type User struct {
 	ID        int64  // the user's id, in API paths as /v1/user/{ID}
 	Kind      string // "UserPerson", "UserCompany", "UserApiKey" or "UserPaymentServiceProvider"
