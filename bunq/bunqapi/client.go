@@ -35,7 +35,7 @@ const (
 	DefaultGeolocation = "0 0 0 0 000"      // X-Bunq-Geolocation: unknown, as bunq documents it
 	DefaultTimeout     = 30 * time.Second   // bounds each request of the default HTTP client
 	maxResponseBody    = 16 << 20           // the largest response body read
-	maxRateLimitWaits  = 8                  // 429 answers waited out per call
+	maxRateLimitWaits  = 10                 // 429 answers waited out per call: over 40 s of backoff, past bunq's 30 s session-server window
 	firstBackoff       = 500 * time.Millisecond
 	maxBackoff         = 8 * time.Second
 )
@@ -91,7 +91,7 @@ type Options struct {
 // A session bunq has ended (401) is renewed once per call with the
 // installation token, and the renewed session is saved back to the
 // context file the client was loaded from or saved to. A 429 is waited
-// out (Retry-After, else a short jittered backoff) up to 8 times per call,
+// out (Retry-After, else a short jittered backoff) up to 10 times per call,
 // within the call's context. Other errors are returned as they are: an
 // [*Error] for bunq's answers, ErrSignature for a response that does not
 // verify.

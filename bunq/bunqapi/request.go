@@ -159,7 +159,7 @@ func apiError(req request, resp *response) *Error {
 // retryAfter is how long to wait after the n-th 429 (from 0): the
 // Retry-After header when it gives seconds or a date (at most
 // maxBackoff*4), else firstBackoff doubled n times up to maxBackoff,
-// between half of that and all of it.
+// between three quarters of that and all of it.
 func retryAfter(h http.Header, n int) time.Duration {
 	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
 		var d time.Duration
@@ -174,7 +174,7 @@ func retryAfter(h http.Header, n int) time.Duration {
 	}
 	d := firstBackoff << min(n, 10)
 	d = min(d, maxBackoff)
-	return d/2 + rand.N(d/2+1)
+	return d - rand.N(d/4+1)
 }
 
 // sleepContext waits d, or until ctx is done.

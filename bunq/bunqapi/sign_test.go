@@ -114,11 +114,16 @@ func TestRetryAfter(t *testing.T) {
 		want := min(firstBackoff<<n, maxBackoff)
 		for range 20 {
 			d := retryAfter(h("soon"), n)
-			assert.GreaterOrEqual(t, d, want/2, "n=%d", n)
+			assert.GreaterOrEqual(t, d, want-want/4, "n=%d", n)
 			assert.LessOrEqual(t, d, want, "n=%d", n)
 		}
 	}
 	assert.LessOrEqual(t, retryAfter(http.Header{}, 0), firstBackoff)
+	var least time.Duration
+	for n := range maxRateLimitWaits {
+		least += min(firstBackoff<<n, maxBackoff) * 3 / 4
+	}
+	assert.Greater(t, least, 30*time.Second, "the waits outlast bunq's session-server window even at their shortest")
 	assert.LessOrEqual(t, retryAfter(h("-5"), 0), firstBackoff, "a negative value is ignored")
 }
 
