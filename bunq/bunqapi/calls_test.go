@@ -80,7 +80,7 @@ func TestFilters(t *testing.T) {
 	t.Run("refused before sending", func(t *testing.T) {
 		before := len(srv.Requests())
 		for _, filters := range [][]bunq.NotificationFilterURL{
-			{{Category: "PROMOTION", NotificationTarget: "https://a.example/"}},
+			{{Category: "CARD_DISPUTE", NotificationTarget: "https://a.example/"}},
 			{{Category: bunq.CategoryMutation, NotificationTarget: "http://a.example/?token=s3cret"}},
 		} {
 			err := c.SetFilters(ctx, filters)
@@ -104,8 +104,8 @@ func TestFilters(t *testing.T) {
 	})
 
 	t.Run("a category bunq added later", func(t *testing.T) {
-		extra, _ := setup(t, srv, bunqapi.Options{Filter: bunq.FilterOptions{ExtraCategories: []bunq.Category{"PROMOTION"}}})
-		err := extra.SetFilters(ctx, []bunq.NotificationFilterURL{{Category: "PROMOTION", NotificationTarget: "https://a.example/"}})
+		extra, _ := setup(t, srv, bunqapi.Options{Filter: bunq.FilterOptions{ExtraCategories: []bunq.Category{"CARD_DISPUTE"}}})
+		err := extra.SetFilters(ctx, []bunq.NotificationFilterURL{{Category: "CARD_DISPUTE", NotificationTarget: "https://a.example/"}})
 		assert.True(t, bunqapi.IsStatus(err, 400), "sent, and refused by the stand-in, which knows the documented ones only: %v", err)
 	})
 }

@@ -206,7 +206,7 @@ func TestBunqFilters(t *testing.T) {
 		{"no url", []string{"subscribe", "MUTATION"}, "--url: missing"},
 		{"http url", []string{"subscribe", "--url", "http://a.example/?token=s3cret", "MUTATION"}, "bunq calls https URLs only"},
 		{"no category", []string{"subscribe", "--url", a}, "no CATEGORY given"},
-		{"unknown category", []string{"subscribe", "--url", a, "MUTATION", "PROMOTION"}, `category "PROMOTION" is not one bunq documents`},
+		{"unknown category", []string{"subscribe", "--url", a, "MUTATION", "CARD_DISPUTE"}, `category "CARD_DISPUTE" is not one bunq documents`},
 		{"negative account", []string{"filters", "--account", "-1"}, "want a monetary account id"},
 		{"argument to unsubscribe", []string{"unsubscribe", "all"}, `unexpected argument "all"`},
 	}
