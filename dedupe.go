@@ -287,6 +287,7 @@ func Dedupe(o DedupeOptions) Middleware {
 
 			res, err := o.Store.Reserve(ctx, key, o.Lease)
 			if err != nil {
+				storeFailed(r, "reserve", key, err)
 				if o.FailClosed {
 					w.Header().Set("Retry-After", retryAfter)
 					Reject(w, r, http.StatusServiceUnavailable, ReasonStoreUnavailable, err)
@@ -312,8 +313,9 @@ func Dedupe(o DedupeOptions) Middleware {
 				return
 			case Reserved:
 			default:
-				Reject(w, r, http.StatusInternalServerError, ReasonStoreUnavailable,
-					fmt.Errorf("bankhook: store answered unknown state %v for key %q", res.State, key))
+				err := fmt.Errorf("bankhook: store answered unknown state %v for key %q", res.State, key)
+				storeFailed(r, "reserve", key, err)
+				Reject(w, r, http.StatusInternalServerError, ReasonStoreUnavailable, err)
 				return
 			}
 			runReserved(o, next, w, r, st, key, res.Token)
@@ -345,10 +347,7 @@ func runReserved(o DedupeOptions, next http.Handler, w http.ResponseWriter, r *h
 			return
 		}
 		p := recover()
-		if err := o.Store.Release(ctx, key, token); err != nil {
-			o.Logger.LogAttrs(ctx, slog.LevelError, "bankhook: dedupe release failed",
-				slog.String("key", key), slog.String("error", err.Error()))
-		}
+		release(ctx, o, r, key, token)
 		if p != nil {
 			panic(p)
 		}
@@ -359,10 +358,7 @@ func runReserved(o DedupeOptions, next http.Handler, w http.ResponseWriter, r *h
 	// A handler that wrote nothing because its request was cancelled has
 	// not handled the event, whatever net/http answers for it.
 	if !Acknowledged(status) || (rec.status == 0 && r.Context().Err() != nil) {
-		if err := o.Store.Release(ctx, key, token); err != nil {
-			o.Logger.LogAttrs(ctx, slog.LevelError, "bankhook: dedupe release failed",
-				slog.String("key", key), slog.String("error", err.Error()))
-		}
+		release(ctx, o, r, key, token)
 		return
 	}
 	// The event was handled and the answer is on its way: a failure here
@@ -370,6 +366,17 @@ func runReserved(o DedupeOptions, next http.Handler, w http.ResponseWriter, r *h
 	if err := o.Store.Complete(ctx, key, token, status, o.TTL); err != nil {
 		o.Logger.LogAttrs(ctx, slog.LevelError, "bankhook: dedupe complete failed; a retry may be handled again",
 			slog.String("key", key), slog.String("error", err.Error()))
+		storeFailed(r, "complete", key, err)
+	}
+}
+
+// release gives key back so that the bank's retry runs the handler again,
+// logging and reporting a failure. ctx outlives the request.
+func release(ctx context.Context, o DedupeOptions, r *http.Request, key, token string) {
+	if err := o.Store.Release(ctx, key, token); err != nil {
+		o.Logger.LogAttrs(ctx, slog.LevelError, "bankhook: dedupe release failed",
+			slog.String("key", key), slog.String("error", err.Error()))
+		storeFailed(r, "release", key, err)
 	}
 }
 

@@ -399,30 +399,39 @@ func TestDedupeStoreFailure(t *testing.T) {
 		want       int
 		reason     bankhook.Reason // for a rejection
 		calls      int
-		log        string // what the logger is told
+		log        string   // what the logger is told
+		failed     []string // the operations reported to the StoreObserver
 	}{
 		{"reserve_fails_open", failingStore{err: errDown}, false, nil, http.StatusOK, "", 1,
-			"bankhook: dedupe store failed; handling without dedupe"},
+			"bankhook: dedupe store failed; handling without dedupe", []string{"reserve"}},
 		{"reserve_fails_open_app_fails", failingStore{err: errDown}, false, answer(http.StatusInternalServerError),
-			http.StatusInternalServerError, "", 1, "bankhook: dedupe store failed; handling without dedupe"},
+			http.StatusInternalServerError, "", 1, "bankhook: dedupe store failed; handling without dedupe", []string{"reserve"}},
 		{"reserve_fails_closed", failingStore{err: errDown}, true, nil, http.StatusServiceUnavailable,
-			bankhook.ReasonStoreUnavailable, 0, ""},
+			bankhook.ReasonStoreUnavailable, 0, "", []string{"reserve"}},
 		{"complete_fails", failingStore{err: errDown, reserve: bankhook.NewLRUStore(0)}, true, nil, http.StatusOK, "", 1,
-			"bankhook: dedupe complete failed; a retry may be handled again"},
+			"bankhook: dedupe complete failed; a retry may be handled again", []string{"complete"}},
 		{"release_fails", failingStore{err: errDown, reserve: bankhook.NewLRUStore(0)}, true, answer(http.StatusBadGateway),
-			http.StatusBadGateway, "", 1, "bankhook: dedupe release failed"},
+			http.StatusBadGateway, "", 1, "bankhook: dedupe release failed", []string{"release"}},
 		{"unknown_state", unknownStateStore{}, false, nil, http.StatusInternalServerError,
-			bankhook.ReasonStoreUnavailable, 0, ""},
+			bankhook.ReasonStoreUnavailable, 0, "", []string{"reserve"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs bytes.Buffer
+			var failed []string
 			app := &dedupeApp{do: tc.app}
 			h := dedupeChain(bankhook.DedupeOptions{
 				Store:      tc.store,
 				FailClosed: tc.failClosed,
 				Logger:     slog.New(slog.NewTextHandler(&logs, nil)),
-			}, app)
+			}, app, bankhook.Observe(bankhook.ObserverFuncs{
+				OnStoreFailed: func(_ *http.Request, f bankhook.StoreFailure) {
+					assert.Equal(t, "evt:a", f.Key)
+					assert.Error(t, f.Err)
+					failed = append(failed, f.Op)
+				},
+			}))
 			rec := deliver(h, dedupeBody("a"))
+			assert.Equal(t, tc.failed, failed, "reported to the StoreObserver")
 			if tc.reason != "" {
 				problemOf(t, rec, tc.want, tc.reason)
 			} else {

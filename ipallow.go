@@ -122,16 +122,24 @@ func (a *IPAllowlist) Len() int {
 }
 
 func buildAllowSet(entries []string) (*allowSet, error) {
-	s := &allowSet{entries: make([]netip.Prefix, 0, len(entries))}
+	prefixes := make([]netip.Prefix, 0, len(entries))
 	for _, e := range entries {
 		p, err := ParsePrefix(e)
 		if err != nil {
 			return nil, err
 		}
-		s.table.Insert(p)
-		s.entries = append(s.entries, p)
+		prefixes = append(prefixes, p)
 	}
-	return s, nil
+	return newAllowSet(prefixes), nil
+}
+
+// newAllowSet returns a set holding prefixes, which it keeps.
+func newAllowSet(prefixes []netip.Prefix) *allowSet {
+	s := &allowSet{entries: prefixes}
+	for _, p := range prefixes {
+		s.table.Insert(p)
+	}
+	return s
 }
 
 // ParsePrefix parses one allowlist entry: a CIDR prefix or a bare address.
@@ -139,20 +147,30 @@ func buildAllowSet(entries []string) (*allowSet, error) {
 // ("10.1.2.3/8" is 10.0.0.0/8). Zones are refused: they have no meaning
 // in a list of senders.
 func ParsePrefix(entry string) (netip.Prefix, error) {
+	p, err := parsePrefix(entry)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("bankhook: allowlist %w", err)
+	}
+	return p, nil
+}
+
+// parsePrefix is ParsePrefix with errors that start with `entry "…": `,
+// for callers that say where the entry comes from.
+func parsePrefix(entry string) (netip.Prefix, error) {
 	s := strings.TrimSpace(entry)
 	if s == "" {
-		return netip.Prefix{}, fmt.Errorf("bankhook: allowlist entry %q: empty", entry)
+		return netip.Prefix{}, fmt.Errorf("entry %q: empty", entry)
 	}
 	if strings.Contains(s, "/") {
 		p, err := netip.ParsePrefix(s)
 		if err != nil {
-			return netip.Prefix{}, fmt.Errorf("bankhook: allowlist entry %q: %w", entry, err)
+			return netip.Prefix{}, fmt.Errorf("entry %q: %w", entry, err)
 		}
 		addr := p.Addr()
 		bits := p.Bits()
 		if addr.Is4In6() {
 			if bits < 96 {
-				return netip.Prefix{}, fmt.Errorf("bankhook: allowlist entry %q: IPv4-mapped prefix shorter than /96", entry)
+				return netip.Prefix{}, fmt.Errorf("entry %q: IPv4-mapped prefix shorter than /96", entry)
 			}
 			addr, bits = addr.Unmap(), bits-96
 		}
@@ -160,10 +178,10 @@ func ParsePrefix(entry string) (netip.Prefix, error) {
 	}
 	addr, err := netip.ParseAddr(s)
 	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("bankhook: allowlist entry %q: %w", entry, err)
+		return netip.Prefix{}, fmt.Errorf("entry %q: %w", entry, err)
 	}
 	if addr.Zone() != "" {
-		return netip.Prefix{}, fmt.Errorf("bankhook: allowlist entry %q: zones are not allowed", entry)
+		return netip.Prefix{}, fmt.Errorf("entry %q: zones are not allowed", entry)
 	}
 	addr = addr.Unmap()
 	return netip.PrefixFrom(addr, addr.BitLen()), nil

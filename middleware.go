@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/go-json-experiment/json/jsontext"
@@ -63,9 +64,10 @@ var detail = map[Reason]string{
 
 // Rejection describes one request answered by [Reject].
 type Rejection struct {
-	Status int    // the HTTP status answered
-	Reason Reason // why
-	Err    error  // the internal cause, for logs only; may be nil
+	Status  int           // the HTTP status answered
+	Reason  Reason        // why
+	Err     error         // the internal cause, for logs only; may be nil
+	Elapsed time.Duration // since the request entered Observe; 0 without Observe
 }
 
 // Outcome describes one delivery that was acknowledged: handled by the
@@ -86,11 +88,30 @@ type Observer interface {
 	Handled(r *http.Request, o Outcome)
 }
 
-// ObserverFuncs adapts two functions to an [Observer]. A nil field ignores
-// that kind of report; the zero value ignores everything.
+// StoreFailure describes one failed call to the dedupe store.
+type StoreFailure struct {
+	Op  string // "reserve", "complete" or "release"
+	Key string // the idempotency key
+	Err error  // the store's error; wraps ErrLeaseLost when a lease ended before Complete or Release
+}
+
+// StoreObserver is implemented by an [Observer] that also wants to hear of
+// every failed call to the dedupe store: [Dedupe] tells the request's
+// Observer when it implements StoreObserver, whether the delivery is then
+// refused (FailClosed: 503 store_unavailable, also reported to Rejected)
+// or handled without dedupe (the default, at-least-once). A failure is
+// reported on the request's goroutine, never under a bankhook lock.
+type StoreObserver interface {
+	StoreFailed(r *http.Request, f StoreFailure)
+}
+
+// ObserverFuncs adapts functions to an [Observer] and a [StoreObserver].
+// A nil field ignores that kind of report; the zero value ignores
+// everything.
 type ObserverFuncs struct {
-	OnRejected func(r *http.Request, rej Rejection) // called by Rejected
-	OnHandled  func(r *http.Request, o Outcome)     // called by Handled
+	OnRejected    func(r *http.Request, rej Rejection)  // called by Rejected
+	OnHandled     func(r *http.Request, o Outcome)      // called by Handled
+	OnStoreFailed func(r *http.Request, f StoreFailure) // called by StoreFailed
 }
 
 // Rejected calls OnRejected if it is set.
@@ -107,9 +128,16 @@ func (f ObserverFuncs) Handled(r *http.Request, o Outcome) {
 	}
 }
 
+// StoreFailed calls OnStoreFailed if it is set.
+func (f ObserverFuncs) StoreFailed(r *http.Request, sf StoreFailure) {
+	if f.OnStoreFailed != nil {
+		f.OnStoreFailed(r, sf)
+	}
+}
+
 // MultiObserver returns an Observer that tells each of os, in order, of
 // every report: logs, metrics and traces side by side. Nil entries are
-// skipped.
+// skipped. It is also a [StoreObserver], telling those of os that are.
 func MultiObserver(os ...Observer) Observer {
 	var m multiObserver
 	for _, o := range os {
@@ -134,43 +162,124 @@ func (m multiObserver) Handled(r *http.Request, o Outcome) {
 	}
 }
 
+func (m multiObserver) StoreFailed(r *http.Request, f StoreFailure) {
+	for _, obs := range m {
+		if so, ok := obs.(StoreObserver); ok {
+			so.StoreFailed(r, f)
+		}
+	}
+}
+
+// storeFailed tells the request's Observer of a failed store call, if it
+// wants to know.
+func storeFailed(r *http.Request, op, key string, err error) {
+	if o, _ := observerOf(r); o != nil {
+		if so, ok := o.(StoreObserver); ok {
+			so.StoreFailed(r, StoreFailure{Op: op, Key: key, Err: err})
+		}
+	}
+}
+
 // SlogObserver returns an Observer that logs rejections at Warn (Error for
 // 5xx) and handled events at Info through l, or through slog.Default()
-// when l is nil. The query string is never logged: it may hold the URL
-// token.
-func SlogObserver(l *slog.Logger) Observer { return slogObserver{l} }
+// when l is nil. Rejections below 500 are sampled (see [LogSampler]), so a
+// flood of rejected requests writes about one line a second per reason
+// and sender network; acknowledged events and 5xx answers are always
+// logged. The query string is never logged: it may hold the URL token.
+//
+// It is NewSlogObserver(SlogObserverOptions{Logger: l}).
+func SlogObserver(l *slog.Logger) Observer {
+	return NewSlogObserver(SlogObserverOptions{Logger: l})
+}
 
-type slogObserver struct{ l *slog.Logger }
+// SlogObserverOptions configures [NewSlogObserver]. The zero value logs
+// through slog.Default() with sampled rejections.
+type SlogObserverOptions struct {
+	// Logger receives the lines. Default slog.Default(), looked up for
+	// each line.
+	Logger *slog.Logger
+	// Sampler decides which lines about rejections below 500 are written;
+	// a line written after others were held back carries their count as
+	// "suppressed" and the sender network they came from as "network".
+	// Share one sampler between observers to share its budget. Default: a
+	// LogSampler of the observer's own, with default options.
+	Sampler *LogSampler
+	// LogEveryRejection writes a line for every rejection, unsampled: a
+	// flood of rejected requests then writes a line per request. Default
+	// false.
+	LogEveryRejection bool
+}
 
-func (s slogObserver) logger() *slog.Logger {
+// NewSlogObserver returns an Observer that logs as [SlogObserver] does,
+// configured by o.
+func NewSlogObserver(o SlogObserverOptions) Observer {
+	s := &slogObserver{l: o.Logger, sampler: o.Sampler}
+	switch {
+	case o.LogEveryRejection:
+		s.sampler = nil
+	case s.sampler == nil:
+		s.sampler = mustLogSampler(LogSamplerOptions{})
+	}
+	return s
+}
+
+type slogObserver struct {
+	l       *slog.Logger
+	sampler *LogSampler // nil: every rejection is logged
+}
+
+// defaultObserver is the Observer of requests without Observe in their
+// chain: one for the process, so that its sampler sees every such request.
+var defaultObserver = sync.OnceValue(func() Observer { return SlogObserver(nil) })
+
+func (s *slogObserver) logger() *slog.Logger {
 	if s.l != nil {
 		return s.l
 	}
 	return slog.Default()
 }
 
-func (s slogObserver) Rejected(r *http.Request, rej Rejection) {
+func (s *slogObserver) Rejected(r *http.Request, rej Rejection) {
 	level := slog.LevelWarn
 	if rej.Status >= 500 {
 		level = slog.LevelError
 	}
-	attrs := []slog.Attr{
+	ctx := r.Context()
+	l := s.logger()
+	if !l.Enabled(ctx, level) {
+		return
+	}
+	ip, ipOK := ClientIPFrom(ctx)
+	var d LogDecision
+	if s.sampler != nil && rej.Status < 500 {
+		if !ipOK {
+			ip = remoteAddr(r.RemoteAddr)
+		}
+		if d = s.sampler.Sample(rej.Reason, ip); !d.Write {
+			return
+		}
+	}
+	attrs := make([]slog.Attr, 0, 8)
+	attrs = append(attrs,
 		slog.Int("status", rej.Status),
 		slog.String("reason", string(rej.Reason)),
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
 		slog.String("remote", r.RemoteAddr),
-	}
-	if ip, ok := ClientIPFrom(r.Context()); ok {
+	)
+	if ipOK {
 		attrs = append(attrs, slog.String("client_ip", ip.String()))
 	}
 	if rej.Err != nil {
 		attrs = append(attrs, slog.String("error", rej.Err.Error()))
 	}
-	s.logger().LogAttrs(r.Context(), level, "bankhook: request rejected", attrs...)
+	if d.Suppressed > 0 {
+		attrs = append(attrs, slog.Uint64("suppressed", d.Suppressed), slog.String("network", d.NetworkString()))
+	}
+	l.LogAttrs(ctx, level, "bankhook: request rejected", attrs...)
 }
 
-func (s slogObserver) Handled(r *http.Request, o Outcome) {
+func (s *slogObserver) Handled(r *http.Request, o Outcome) {
 	s.logger().LogAttrs(r.Context(), slog.LevelInfo, "bankhook: event acknowledged",
 		slog.Int("status", o.Status),
 		slog.String("key", o.Key),
@@ -203,9 +312,9 @@ func observerOf(r *http.Request) (Observer, *reqState) {
 		if s.observer != nil {
 			return s.observer, s
 		}
-		return SlogObserver(nil), s
+		return defaultObserver(), s
 	}
-	return SlogObserver(nil), nil
+	return defaultObserver(), nil
 }
 
 // Reject answers the request with status as an RFC 9457
@@ -220,8 +329,8 @@ func observerOf(r *http.Request) (Observer, *reqState) {
 // (Retry-After, Allow) are kept.
 func Reject(w http.ResponseWriter, r *http.Request, status int, reason Reason, err error) {
 	writeProblem(w, status, reason, err)
-	o, _ := observerOf(r)
-	o.Rejected(r, Rejection{Status: status, Reason: reason, Err: err})
+	o, s := observerOf(r)
+	o.Rejected(r, Rejection{Status: status, Reason: reason, Err: err, Elapsed: elapsed(s)})
 }
 
 // ProblemContentType is the media type of every rejection body.

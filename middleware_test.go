@@ -170,6 +170,8 @@ func TestReject(t *testing.T) {
 				assert.Equal(t, v, rec.Header()[k], k)
 			}
 			require.Len(t, got, 1)
+			assert.Positive(t, got[0].Elapsed, "measured from Observe")
+			got[0].Elapsed = 0
 			assert.Equal(t, bankhook.Rejection{Status: tc.status, Reason: tc.reason, Err: tc.err}, got[0])
 		})
 	}

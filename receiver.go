@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 )
 
@@ -19,9 +20,16 @@ import (
 // events from anyone. The bank presets fill Allow with the bank's
 // published sender addresses when it is nil.
 type ReceiverOptions struct {
-	// Observer is told of every rejection and every acknowledged event.
+	// Observer is told of every rejection and every acknowledged event
+	// (and of dedupe store failures, when it is a StoreObserver).
 	// Default: SlogObserver(Logger).
 	Observer Observer
+	// Middleware wraps the whole pipeline, Middleware[0] outermost: it
+	// sees each request arrive before any check, and the context it hands
+	// on reaches every stage, the Observer and the handler. This is where
+	// a gauge of requests in flight or a trace span starts (the adapters
+	// in extra/ provide both). Default none.
+	Middleware []Middleware
 	// TrustedProxies are your load balancers or reverse proxies (CIDRs or
 	// addresses): only from them is X-Forwarded-For believed. Default none.
 	TrustedProxies []string
@@ -64,9 +72,10 @@ const DefaultDeadline = 25 * time.Second
 // token nor a verifier is configured.
 var ErrNoSenderCheck = errors.New("bankhook: receiver would accept events from anyone: set Allow, Tokens or Verifier")
 
-// NewReceiver assembles the whole pipeline — Observe, ClientIP, AllowIPs,
-// RateLimit, RequireToken, ReadBody, Verify, Decode, Dedupe, Deadline,
-// Handle — around handle, with decode turning bodies into events. Stages
+// NewReceiver assembles the whole pipeline — Middleware, Observe,
+// ClientIP, AllowIPs, RateLimit, RequireToken, ReadBody, Verify, Decode,
+// Dedupe, Deadline, Handle — around handle, with decode turning bodies
+// into events. Stages
 // that are not configured (no allowlist, no tokens, no verifier) are left
 // out. The token is checked before the body is read: it is in the URL.
 func NewReceiver[E Event](decode func([]byte) (E, error), handle func(context.Context, E) error, o ReceiverOptions) (http.Handler, error) {
@@ -111,6 +120,11 @@ func NewReceiver[E Event](decode func([]byte) (E, error), handle func(context.Co
 		return nil, fmt.Errorf("bankhook: dedupe lease %v must be longer than the handler deadline %v", lease, o.Deadline)
 	}
 
+	for i, mw := range o.Middleware {
+		if mw == nil {
+			return nil, fmt.Errorf("bankhook: ReceiverOptions.Middleware[%d] is nil", i)
+		}
+	}
 	if o.Observer == nil {
 		o.Observer = SlogObserver(o.Logger)
 	}
@@ -118,7 +132,7 @@ func NewReceiver[E Event](decode func([]byte) (E, error), handle func(context.Co
 		o.Dedupe.Logger = o.Logger
 	}
 
-	m := []Middleware{Observe(o.Observer), ClientIP(trusted)}
+	m := append(slices.Clip(o.Middleware), Observe(o.Observer), ClientIP(trusted))
 	if o.Allow != nil {
 		m = append(m, AllowIPs(o.Allow))
 	}

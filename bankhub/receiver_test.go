@@ -175,3 +175,23 @@ func ExampleNewReceiver() {
 	// grant 8c3f2a10-5b7e-4d21-9f6a-1e2d3c4b5a69 needs the user: OTP_REQUIRED
 	// 200
 }
+
+// TestNewReceiverMiddleware checks that ReceiverOptions.Middleware reaches
+// the bankHub receiver and wraps every request, rejected ones included.
+func TestNewReceiverMiddleware(t *testing.T) {
+	var wrapped atomic.Int32
+	cfg := bankhub.Config{Handler: func(context.Context, *bankhub.Webhook) error { return nil }}
+	cfg.Observer = bankhook.ObserverFuncs{}
+	cfg.Middleware = []bankhook.Middleware{func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			wrapped.Add(1)
+			next.ServeHTTP(w, r)
+		})
+	}}
+	h, err := bankhub.NewReceiver(cfg)
+	require.NoError(t, err)
+	body := readTestdata(t, "TRANSACTIONS_DEFAULT_UPDATE.json")
+	assert.Equal(t, http.StatusOK, post(h, "/bankhub", bankhubSender, body).Code)
+	assert.Equal(t, http.StatusForbidden, post(h, "/bankhub", "192.0.2.1:1", body).Code)
+	assert.Equal(t, int32(2), wrapped.Load())
+}

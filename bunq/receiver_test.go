@@ -355,3 +355,23 @@ func ExampleNewReceiver() {
 	// 200 replayed=""
 	// 200 replayed="true"
 }
+
+// TestNewReceiverMiddleware checks that ReceiverOptions.Middleware reaches
+// the bunq receiver and wraps every request, rejected ones included.
+func TestNewReceiverMiddleware(t *testing.T) {
+	var wrapped atomic.Int32
+	cfg := bunq.Config{Handler: func(context.Context, *bunq.Notification) error { return nil }}
+	cfg.Observer = quiet
+	cfg.Middleware = []bankhook.Middleware{func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			wrapped.Add(1)
+			next.ServeHTTP(w, r)
+		})
+	}}
+	h, err := bunq.NewReceiver(cfg)
+	require.NoError(t, err)
+	body := sample(t, "MUTATION")
+	assert.Equal(t, http.StatusOK, deliver(t, h, "/bunq", bunqSender, body).Code)
+	assert.Equal(t, http.StatusForbidden, deliver(t, h, "/bunq", "192.0.2.1:1", body).Code)
+	assert.Equal(t, int32(2), wrapped.Load())
+}
