@@ -61,9 +61,20 @@ them again; dedupe makes one that was handled before harmless. A failing
 pass is logged and tried again at the next interval; receiving never
 waits on it.
 
-GET /healthz answers 200 to anyone, for load balancers. One log line per
-request goes to stderr (the query string, which holds the token, is never
-logged). SIGINT or SIGTERM finishes the requests in flight, then exits.
+GET /healthz answers 200 to anyone while the process runs (liveness);
+GET /readyz answers 200 while the dedupe store (--redis) and the output
+can be used, 503 otherwise (readiness, for load balancers). --metrics ADDR
+serves Prometheus metrics at /metrics on a listener of its own.
+
+--allow-file FILE holds the senders allowed, one CIDR or address a line,
+# comments; it is read again on SIGHUP and when it changes, and a bad
+version is refused (logged with its line) while the previous list stays.
+
+Log lines go to stderr (the query string, which holds the token, is never
+logged): every acknowledged event and every 5xx answer; rejections at most
+one line a second per reason and sender network (/24, /48), carrying the
+count held back since the last (suppressed=N). SIGINT or SIGTERM finishes
+the requests in flight, then exits.
 `
 
 // Server limits: a slow or oversized request cannot hold a connection.
@@ -105,6 +116,9 @@ type serveConfig struct {
 	inspectDev   bool          // inspect is --dev's default, not a choice
 	bunqContext  string        // --bunq-context: the API context recovery runs with; "" for no recovery
 	bunqRecover  time.Duration // --bunq-recover: the interval between recovery passes
+	allowFile    string        // --allow-file: both banks' senders, reloaded
+	dev          bool          // --dev: devRanges are allowed too
+	metrics      string        // --metrics: host:port of the metrics listener
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -130,6 +144,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.inspect, "inspect", "", "serve the delivery inspector on `host:port`, a loopback address (with --dev: "+inspect.DefaultAddr+"; off turns it off)")
 	fs.StringVar(&c.bunqContext, "bunq-context", "", "bunq API context `file` (from bankhook bunq login): re-send bunq's failed callbacks every --bunq-recover")
 	fs.DurationVar(&c.bunqRecover, "bunq-recover", 0, fmt.Sprintf("`interval` between passes re-sending bunq's failed callbacks; needs --bunq-context (0 means %v)", bunqapi.DefaultRecoverInterval))
+	fs.StringVar(&c.allowFile, "allow-file", "", "`file` of CIDRs or addresses allowed to send (one a line, # comments), replacing both banks' published addresses like --allow; read again on SIGHUP and when it changes")
+	fs.StringVar(&c.metrics, "metrics", "", "`host:port` to serve Prometheus metrics on, at /metrics (for example 127.0.0.1:9464); never the banks' port")
 
 	positional, code, ok := parseFlags(fs, args, stdout, stderr)
 	if !ok {
@@ -150,6 +166,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		c.bunqAllow, c.bankhubAllow = entries, slices.Clone(entries)
 	}
+	c.dev = *dev
 	if *dev {
 		c.bunqAllow = append(c.bunqAllow, devRanges...)
 		c.bankhubAllow = append(c.bankhubAllow, devRanges...)
@@ -196,6 +213,22 @@ func (c *serveConfig) validate(set map[string]bool) error {
 	}
 	if _, err := bankhook.NewIPAllowlist(c.bankhubAllow...); err != nil {
 		return fmt.Errorf("--allow: %w", err)
+	}
+	if set["allow-file"] {
+		switch {
+		case c.allowFile == "":
+			return errors.New("--allow-file: empty file name")
+		case set["allow"]:
+			return errors.New("--allow and --allow-file both name the senders: give one")
+		}
+	}
+	if set["metrics"] {
+		if _, _, err := net.SplitHostPort(c.metrics); err != nil {
+			return fmt.Errorf("--metrics %q: want host:port: %w", c.metrics, err)
+		}
+		if _, port, _ := net.SplitHostPort(c.metrics); c.metrics == c.addr && port != "0" {
+			return fmt.Errorf("--metrics %q: the banks' address (--addr); metrics need a listener of their own", c.metrics)
+		}
 	}
 	if set["trust-proxy"] {
 		if len(c.trustedProxy) == 0 {
@@ -280,11 +313,14 @@ func checkEndpointPath(p string) error {
 		return errors.New("must start with /")
 	case strings.ContainsAny(p, "{}?#% \t\r\n"):
 		return errors.New("must be a plain path, without braces, escapes, query, fragment or spaces")
-	case p == healthzPath:
-		return errors.New("is the health check's path")
+	case p == healthzPath || p == readyzPath:
+		return errors.New("is a health check's path")
 	}
 	return nil
 }
 
-// healthzPath answers 200 to GET from anyone.
-const healthzPath = "/healthz"
+// The health checks: they answer GET from anyone.
+const (
+	healthzPath = "/healthz" // liveness: 200 while the process serves
+	readyzPath  = "/readyz"  // readiness: 200 while the store and output can be used
+)

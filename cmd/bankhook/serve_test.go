@@ -322,19 +322,27 @@ func TestServeTrustProxy(t *testing.T) {
 func TestServeHealthz(t *testing.T) {
 	t.Parallel()
 	// Loopback is not allowed, a token is required and one request a
-	// second is the limit: none of it applies to /healthz.
+	// second is the limit: none of it applies to /healthz and /readyz.
 	s := startServe(t, "--allow", "203.0.113.0/24", "--token", "s3cret", "--rate", "1", "--burst", "1")
-	for range 3 {
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s.url+"/healthz", nil)
+	for _, tc := range []struct{ path, body string }{
+		{"/healthz", "ok\n"}, {"/healthz", "ok\n"}, {"/healthz", "ok\n"},
+		{"/readyz", "ready\n"}, {"/readyz", "ready\n"},
+	} {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s.url+tc.path, nil)
 		require.NoError(t, err)
 		a := do(t, nil, req)
-		require.Equal(t, http.StatusOK, a.status)
-		assert.Equal(t, "ok\n", a.body)
+		require.Equal(t, http.StatusOK, a.status, tc.path)
+		assert.Equal(t, tc.body, a.body)
+		assert.Equal(t, "no-store", a.header.Get("Cache-Control"))
 	}
 	a := post(t, nil, s.url+"/bunq?token=s3cret", "application/json", bunqSample(t, "MUTATION"))
 	assert.Equal(t, http.StatusForbidden, a.status)
 	s.stop()
-	assert.Len(t, s.logLines("msg=request", "path=/healthz", "status=200"), 3)
+	// Probes are logged like rejections, sampled: the first, then at most
+	// one a second per client network.
+	probes := s.logLines("msg=request", "status=200")
+	assert.NotEmpty(t, probes)
+	assert.Less(t, len(probes), 5, "five probes, sampled:\n%s", s.stderr.String())
 }
 
 // forwardTarget is an httptest server standing in for a --forward
@@ -573,6 +581,8 @@ func TestServeStartupErrors(t *testing.T) {
 	dir := t.TempDir()
 	notPEM := filepath.Join(dir, "cert.pem")
 	require.NoError(t, os.WriteFile(notPEM, []byte("not a certificate"), 0o600))
+	badAllow := filepath.Join(dir, "allow.txt")
+	require.NoError(t, os.WriteFile(badAllow, []byte("185.40.108.0/22\n34.87.150.470\n"), 0o600))
 
 	tests := []struct {
 		name  string
@@ -583,6 +593,9 @@ func TestServeStartupErrors(t *testing.T) {
 		{"output in a missing directory", []string{"--out", filepath.Join(dir, "missing", "events.jsonl")}, "no such file or directory"},
 		{"unreachable redis", []string{"--redis", freeAddr(t)}, "--redis"},
 		{"bad certificate", []string{"--tls-cert", notPEM, "--tls-key", notPEM}, "--tls-cert/--tls-key"},
+		{"bad allow file", []string{"--allow-file", badAllow}, `allow.txt line 2: entry \"34.87.150.470\"`},
+		{"missing allow file", []string{"--allow-file", filepath.Join(dir, "none.txt")}, "none.txt: no such file"},
+		{"metrics address in use", []string{"--metrics", busy.Addr().String()}, "--metrics: listen"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -616,6 +629,11 @@ func TestServeUsageErrors(t *testing.T) {
 		{"relative path", []string{"--bunq-path", "bunq"}, "--bunq-path \"bunq\": must start with /"},
 		{"pattern in path", []string{"--bankhub-path", "/hooks/{bank}"}, "--bankhub-path"},
 		{"health check path", []string{"--bunq-path", "/healthz"}, "health check"},
+		{"readiness check path", []string{"--bankhub-path", "/readyz"}, "health check"},
+		{"allow and allow-file", []string{"--allow", "10.0.0.0/8", "--allow-file", "allow.txt"}, "--allow and --allow-file"},
+		{"empty allow-file", []string{"--allow-file", ""}, "--allow-file: empty"},
+		{"bad metrics address", []string{"--metrics", "9464"}, "--metrics \"9464\": want host:port"},
+		{"metrics on the banks' port", []string{"--addr", "127.0.0.1:8080", "--metrics", "127.0.0.1:8080"}, "listener of their own"},
 		{"same paths", []string{"--bunq-path", "/hook", "--bankhub-path", "/hook"}, "both \"/hook\""},
 		{"nothing to serve", []string{"--bunq-path", "", "--bankhub-path", ""}, "nothing to serve"},
 		{"bad address", []string{"--addr", "8080"}, "--addr"},

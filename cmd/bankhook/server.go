@@ -18,6 +18,7 @@ import (
 	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/accesslog"
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/forward"
+	"github.com/bankhook/bankhook/cmd/bankhook/internal/metrics"
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/output"
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/redact"
 	"github.com/bankhook/bankhook/redisstore"
@@ -38,9 +39,9 @@ func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Wr
 
 	stores := map[string]bankhook.Store{} // per bank; none: each receiver's own LRUStore
 	var redisAddr string                  // host:port, for the log: a URL may hold a password
+	var client *redis.Client
 	if c.redis != "" {
-		client, err := c.redisClient(ctx)
-		if err != nil {
+		if client, err = c.redisClient(ctx); err != nil {
 			return err
 		}
 		defer client.Close()
@@ -59,12 +60,29 @@ func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Wr
 		return err
 	}
 	obs := bankhook.MultiObserver(accesslog.Observer{}, insp.Observer())
+	allow, stopWatching, err := c.allowlists(ctx, logger)
+	if err != nil {
+		return err
+	}
+	defer stopWatching()
+	var metricsSrv *metrics.Server
+	if c.metrics != "" {
+		if metricsSrv, err = metrics.Start(c.metrics, logger); err != nil {
+			return err
+		}
+		defer func() { // after the banks' server: scraped until it has stopped
+			stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
+			defer cancel()
+			err = errors.Join(err, metricsSrv.Shutdown(stopCtx))
+		}()
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+healthzPath, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
 		_, _ = io.WriteString(w, "ok\n")
 	})
+	mux.Handle("GET "+readyzPath, readiness(logger, out, client))
 	for _, e := range []struct {
 		name, path string
 		allow      []string
@@ -80,16 +98,20 @@ func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Wr
 		if e.path == "" {
 			continue
 		}
-		o, err := c.pipeline(e.allow, stores[e.name], obs, logger)
-		if err != nil {
-			return fmt.Errorf("%s: %w", e.name, err)
+		o := c.pipeline(allow[e.name], stores[e.name], obs, logger)
+		if metricsSrv != nil {
+			metricsSrv.Instrument(&o, e.name)
 		}
 		h, err := e.build(o)
 		if err != nil {
 			return err
 		}
 		mux.Handle(e.path, insp.Watch(e.name, h))
-		logger.Info(e.name+" endpoint", "path", e.path, "allow", strings.Join(e.allow, ","))
+		if c.allowFile != "" {
+			logger.Info(e.name+" endpoint", "path", e.path, "allow_file", c.allowFile, "entries", allow[e.name].Len())
+		} else {
+			logger.Info(e.name+" endpoint", "path", e.path, "allow", strings.Join(e.allow, ","))
+		}
 	}
 
 	srv := &http.Server{
@@ -99,7 +121,7 @@ func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Wr
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		ErrorLog:          accesslog.ErrorLog(logger),
 	}
 	scheme := "http"
 	if c.tlsCert != "" {
@@ -167,13 +189,9 @@ func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Wr
 // pipeline returns the options of one bank's receiver: what the command
 // line says, with allow as its senders and store as its dedupe store (nil:
 // the receiver's own in-memory store).
-func (c *serveConfig) pipeline(allow []string, store bankhook.Store, obs bankhook.Observer, logger *slog.Logger) (bankhook.ReceiverOptions, error) {
-	list, err := bankhook.NewIPAllowlist(allow...)
-	if err != nil {
-		return bankhook.ReceiverOptions{}, fmt.Errorf("--allow: %w", err)
-	}
+func (c *serveConfig) pipeline(allow *bankhook.IPAllowlist, store bankhook.Store, obs bankhook.Observer, logger *slog.Logger) bankhook.ReceiverOptions {
 	o := bankhook.ReceiverOptions{
-		Allow:          list,
+		Allow:          allow,
 		TrustedProxies: c.trustedProxy,
 		RateLimit:      bankhook.RateLimitOptions{Rate: c.rate, Burst: c.burst},
 		Body:           bankhook.BodyOptions{MaxBytes: c.maxBody},
@@ -184,7 +202,7 @@ func (c *serveConfig) pipeline(allow []string, store bankhook.Store, obs bankhoo
 	if c.token != "" {
 		o.Tokens = []string{c.token}
 	}
-	return o, nil
+	return o
 }
 
 // redisClient connects to --redis and checks that it answers, so that a

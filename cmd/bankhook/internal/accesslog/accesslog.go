@@ -1,6 +1,13 @@
-// Package accesslog writes serve's access log: one line per request with
+// Package accesslog writes serve's access log: a line per request with
 // what the pipeline decided (the rejection's reason and cause, or the
 // event's key), never the query string (it holds the URL token).
+//
+// Acknowledged events and the server's own failures (5xx) are always
+// logged. Every other line — rejections, health checks, unknown paths —
+// goes through a bankhook.LogSampler, so that a flood from senders off the
+// allowlist writes about one line a second per reason and sender network,
+// each counting the lines held back since the last, instead of a line per
+// request.
 package accesslog
 
 import (
@@ -8,6 +15,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/bankhook/bankhook"
@@ -22,6 +30,7 @@ type requestLog struct {
 	err      error
 	key      string
 	replayed bool
+	acked    bool // the pipeline acknowledged an event
 }
 
 type requestLogKey struct{}
@@ -43,15 +52,25 @@ func (Observer) Rejected(r *http.Request, rej bankhook.Rejection) {
 func (Observer) Handled(r *http.Request, o bankhook.Outcome) {
 	if l, ok := r.Context().Value(requestLogKey{}).(*requestLog); ok {
 		l.clientIP, _ = bankhook.ClientIPFrom(r.Context())
-		l.key, l.replayed = o.Key, o.Replayed
+		l.key, l.replayed, l.acked = o.Key, o.Replayed, true
 	}
 }
 
-// Handler writes one log line per request: method, path (never the
-// query string: it holds the token), status, duration, client address and,
-// from [Observer], the rejection's reason and cause or the event's
-// key.
+// Handler writes the access log of next through logger: a line per
+// request, sampled as the package documentation says, with method, path
+// (never the query string: it holds the token), status, duration, client
+// address and, from [Observer], the rejection's reason and cause or the
+// event's key. A sampled line that follows held-back ones carries their
+// count as "suppressed" and their sender network as "network".
 func Handler(logger *slog.Logger, next http.Handler) http.Handler {
+	sampler, err := bankhook.NewLogSampler(bankhook.LogSamplerOptions{})
+	if err != nil { // only for negative options
+		panic(err)
+	}
+	return handler(logger, sampler, next)
+}
+
+func handler(logger *slog.Logger, sampler *bankhook.LogSampler, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		l := &requestLog{}
@@ -62,13 +81,30 @@ func Handler(logger *slog.Logger, next http.Handler) http.Handler {
 		if status == 0 {
 			status = http.StatusOK
 		}
+		level := slog.LevelInfo
+		switch {
+		case status >= 500:
+			level = slog.LevelError
+		case status >= 400:
+			level = slog.LevelWarn
+		}
+		ctx := r.Context()
+		if !logger.Enabled(ctx, level) {
+			return
+		}
 		client := l.clientIP
 		if !client.IsValid() {
 			if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
 				client = ap.Addr().Unmap()
 			}
 		}
-		attrs := make([]slog.Attr, 0, 9)
+		var sampled bankhook.LogDecision
+		if !l.acked && status < 500 {
+			if sampled = sampler.Sample(kindOf(l.reason, status), client); !sampled.Write {
+				return
+			}
+		}
+		attrs := make([]slog.Attr, 0, 11)
 		attrs = append(attrs,
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
@@ -85,15 +121,21 @@ func Handler(logger *slog.Logger, next http.Handler) http.Handler {
 		if l.key != "" {
 			attrs = append(attrs, slog.String("key", l.key), slog.Bool("replayed", l.replayed))
 		}
-		level := slog.LevelInfo
-		switch {
-		case status >= 500:
-			level = slog.LevelError
-		case status >= 400:
-			level = slog.LevelWarn
+		if sampled.Suppressed > 0 {
+			attrs = append(attrs, slog.Uint64("suppressed", sampled.Suppressed), slog.String("network", sampled.NetworkString()))
 		}
-		logger.LogAttrs(r.Context(), level, "request", attrs...)
+		logger.LogAttrs(ctx, level, "request", attrs...)
 	})
+}
+
+// kindOf is the sampler's kind of a line: the pipeline's reason, or for a
+// request the pipeline did not judge (a health check, an unknown path) its
+// status: a small set either way, never the path a sender chose.
+func kindOf(reason bankhook.Reason, status int) bankhook.Reason {
+	if reason != "" {
+		return reason
+	}
+	return bankhook.Reason("status_" + strconv.Itoa(status))
 }
 
 // statusWriter records the status a handler answers.

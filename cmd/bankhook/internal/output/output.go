@@ -67,11 +67,12 @@ func Marshal(l Line) ([]byte, error) {
 // A Writer is safe for concurrent use: lines never interleave. The
 // zero value is not usable; use Open.
 type Writer struct {
-	mu     sync.Mutex // guards w, broken and closed; held for a whole write and sync
+	mu     sync.Mutex // guards w, broken, failed and closed; held for a whole write and sync
 	w      io.Writer
 	file   *os.File // w when it is a regular file, to sync; nil otherwise
 	owned  bool     // file was opened by Open: Close closes it
 	broken bool     // the last write failed and may have left a partial line
+	failed error    // the last write's or sync's error; nil once one succeeds
 	closed bool
 }
 
@@ -115,14 +116,50 @@ func (l *Writer) WriteLine(line []byte) error {
 	buf = append(append(buf, line...), '\n')
 	if _, err := l.w.Write(buf); err != nil {
 		l.broken = true
-		return fmt.Errorf("bankhook: write output: %w", err)
+		l.failed = fmt.Errorf("bankhook: write output: %w", err)
+		return l.failed
 	}
 	l.broken = false
 	if l.file != nil {
 		if err := l.file.Sync(); err != nil { // the line is whole, maybe not durable
-			return fmt.Errorf("bankhook: sync output: %w", err)
+			l.failed = fmt.Errorf("bankhook: sync output: %w", err)
+			return l.failed
 		}
 	}
+	l.failed = nil
+	return nil
+}
+
+// Check reports whether the output can take a line now: nil, ErrClosed,
+// or the error of the last write while no write has succeeded since.
+// After a failure it retries what the next line would do first (the
+// newline that ends a partial line, then a sync), so that an output that
+// recovered, a disk with room again, is usable again before the next
+// event arrives: a readiness check that waited for an event would wait
+// forever once the load balancer sent none.
+func (l *Writer) Check() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case l.closed:
+		return ErrClosed
+	case l.failed == nil:
+		return nil
+	}
+	if l.broken {
+		if _, err := l.w.Write([]byte{'\n'}); err != nil {
+			l.failed = fmt.Errorf("bankhook: write output: %w", err)
+			return l.failed
+		}
+		l.broken = false
+	}
+	if l.file != nil {
+		if err := l.file.Sync(); err != nil {
+			l.failed = fmt.Errorf("bankhook: sync output: %w", err)
+			return l.failed
+		}
+	}
+	l.failed = nil
 	return nil
 }
 

@@ -269,3 +269,49 @@ func BenchmarkWriteLine(b *testing.B) {
 		}
 	})
 }
+
+// downWriter fails every write while down is set.
+type downWriter struct {
+	buf  bytes.Buffer
+	down bool
+}
+
+func (d *downWriter) Write(p []byte) (int, error) {
+	if d.down {
+		return 0, errDiskFull
+	}
+	return d.buf.Write(p)
+}
+
+func TestCheck(t *testing.T) {
+	dw := &downWriter{}
+	w := &Writer{w: dw}
+	require.NoError(t, w.Check(), "a new output is usable")
+
+	dw.down = true
+	require.ErrorIs(t, w.WriteLine([]byte(`{"a":1}`)), errDiskFull)
+	assert.ErrorIs(t, w.Check(), errDiskFull, "unusable after a failed write")
+	assert.ErrorIs(t, w.Check(), errDiskFull, "and while it still fails")
+
+	// It recovers without an event being written: Check ends the partial
+	// line itself, and the next line needs no separator.
+	dw.down = false
+	require.NoError(t, w.Check())
+	assert.Equal(t, "\n", dw.buf.String())
+	require.NoError(t, w.WriteLine([]byte(`{"b":2}`)))
+	assert.Equal(t, "\n{\"b\":2}\n", dw.buf.String())
+
+	require.NoError(t, w.Close())
+	assert.ErrorIs(t, w.Check(), ErrClosed)
+}
+
+func TestCheckDevFull(t *testing.T) {
+	f, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skip("no /dev/full on this system")
+	}
+	defer f.Close()
+	w := &Writer{w: f}
+	require.Error(t, w.WriteLine([]byte(`{"a":1}`)))
+	assert.ErrorContains(t, w.Check(), "no space left on device")
+}
