@@ -39,7 +39,14 @@
 //
 // Rejections are written by [Reject] as RFC 9457 application/problem+json
 // with a stable [Reason], and reported to the Observer; no internal error
-// text reaches the sender.
+// text reaches the sender. The default Observer, [SlogObserver], logs every
+// acknowledged event and every 5xx, and samples rejections with a
+// [LogSampler], so that a flood cannot fill a disk. The adapters in the
+// modules extra/bankhookprom and extra/bankhookotel turn the same reports
+// into Prometheus metrics and OpenTelemetry spans, wired in through
+// [ReceiverOptions].Observer and [ReceiverOptions].Middleware.
+// [WatchAllowlistFile] keeps an allowlist equal to a file while the
+// process runs.
 //
 // The packages bunq and bankhub assemble this chain with each bank's
 // defaults (bunq.NewReceiver, bankhub.NewReceiver) and decode its events
