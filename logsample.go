@@ -41,7 +41,7 @@ type LogSamplerOptions struct {
 	// MaxNetworks is the number of (kind, network) pairs remembered.
 	// When every one was seen within the last Interval, further networks
 	// are counted together, per kind, as one network "other". Default
-	// 1,024 (about 200 KB).
+	// 1,024 (about 270 KB).
 	MaxNetworks int
 	// Now is the sampler's clock. Default time.Now.
 	Now func() time.Time
@@ -95,7 +95,8 @@ type logGroup struct {
 	held        uint64 // lines held back since the last one written
 }
 
-// LogDecision is a [LogSampler]'s answer for one line.
+// LogDecision is a [LogSampler]'s answer for one line. The zero value
+// means "do not write".
 type LogDecision struct {
 	// Write is true when the line should be written.
 	Write bool
