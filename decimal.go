@@ -151,6 +151,9 @@ func (d *Decimal) UnmarshalJSON(b []byte) error {
 	case string(b) == "null":
 		return nil
 	case b[0] == '"':
+		if len(b) >= 2 && b[len(b)-1] == '"' && bytes.IndexByte(b, '\\') < 0 {
+			return d.UnmarshalText(b[1 : len(b)-1])
+		}
 		s, err := jsontext.AppendUnquote(nil, b)
 		if err != nil {
 			return fmt.Errorf("bankhook: decimal: %w", err)
@@ -169,16 +172,6 @@ func (d *Decimal) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	v, err := dec.ReadValue()
 	if err != nil {
 		return err
-	}
-	switch v.Kind() {
-	case 'n':
-		return nil
-	case '"':
-		if bytes.IndexByte(v, '\\') < 0 {
-			return d.UnmarshalText(v[1 : len(v)-1])
-		}
-	case '0':
-		return d.UnmarshalText(v)
 	}
 	return d.UnmarshalJSON(v)
 }

@@ -28,19 +28,27 @@ type Date struct {
 // ParseDate parses a calendar date "YYYY-MM-DD" or an RFC 3339 date-time
 // with an offset. An empty s gives the zero Date.
 func ParseDate(s string) (Date, error) {
+	if err := checkDate(s); err != nil {
+		return Date{}, err
+	}
+	return Date{s: s}, nil
+}
+
+// checkDate reports why s is not a Date's text, or nil.
+func checkDate(s string) error {
 	if s == "" {
-		return Date{}, nil
+		return nil
 	}
 	if len(s) == len(dateLayout) {
 		if _, err := time.Parse(dateLayout, s); err != nil {
-			return Date{}, fmt.Errorf("bankhub: date %.40q: %w", s, err)
+			return fmt.Errorf("bankhub: date %.40q: %w", s, err)
 		}
-		return Date{s: s}, nil
+		return nil
 	}
 	if _, err := time.Parse(time.RFC3339, s); err != nil {
-		return Date{}, fmt.Errorf("bankhub: date %.40q: want YYYY-MM-DD or an RFC 3339 date-time: %w", s, err)
+		return fmt.Errorf("bankhub: date %.40q: want YYYY-MM-DD or an RFC 3339 date-time: %w", s, err)
 	}
-	return Date{s: s}, nil
+	return nil
 }
 
 // String returns the date as bankHub sent it, "" for the zero Date.
@@ -98,13 +106,21 @@ type DateTime struct {
 // ParseDateTime parses an RFC 3339 date-time with an offset. An empty s
 // gives the zero DateTime.
 func ParseDateTime(s string) (DateTime, error) {
-	if s == "" {
-		return DateTime{}, nil
-	}
-	if _, err := time.Parse(time.RFC3339, s); err != nil {
-		return DateTime{}, fmt.Errorf("bankhub: date-time %.40q: want RFC 3339 with an offset: %w", s, err)
+	if err := checkDateTime(s); err != nil {
+		return DateTime{}, err
 	}
 	return DateTime{s: s}, nil
+}
+
+// checkDateTime reports why s is not a DateTime's text, or nil.
+func checkDateTime(s string) error {
+	if s == "" {
+		return nil
+	}
+	if _, err := time.Parse(time.RFC3339, s); err != nil {
+		return fmt.Errorf("bankhub: date-time %.40q: want RFC 3339 with an offset: %w", s, err)
+	}
+	return nil
 }
 
 // String returns the date-time as bankHub sent it, "" for the zero

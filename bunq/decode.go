@@ -46,6 +46,17 @@ var encodeOptions = json.FormatNilSliceAsNull(true)
 // ("/NotificationUrl/object/Payment/amount/value"; "" for the body as a
 // whole).
 func Decode(body []byte) (*Notification, error) {
+	if n := decodeFast(body); n != nil {
+		return n, nil
+	}
+	return decodeReflect(body)
+}
+
+// decodeReflect is Decode by reflection, with go-json-experiment: it
+// decodes every callback, and names the offending value of every body it
+// refuses. Decode's fast path (see fastdecode.go) must give the same
+// result for the bodies it accepts.
+func decodeReflect(body []byte) (*Notification, error) {
 	n := new(Notification)
 	if err := json.Unmarshal(body, n, decodeOptions); err != nil {
 		return nil, decodeError(err)

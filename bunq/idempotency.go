@@ -32,25 +32,36 @@ var _ bankhook.Event = (*Notification)(nil)
 // letters, digits, '_', '-' and '.' are percent-encoded so that the parts
 // cannot run into one another. The key is never empty.
 func (n *Notification) IdempotencyKey() string {
-	b := make([]byte, 0, 128)
-	b = append(b, "bunq:"...)
-	b = appendKeyPart(b, string(n.Category))
-	b = append(b, ':')
-	b = appendKeyPart(b, string(n.EventType))
-	b = append(b, ':')
 	if n.Object == nil {
-		return string(append(b, ":none"...))
+		return string(append(keyPrefix(n.Category, n.EventType), ":none"...))
 	}
-	b = appendKeyPart(b, n.Object.ObjectType())
-	b = append(b, ':')
 	if id, updated := n.Object.identity(); id != 0 && !updated.IsZero() {
-		b = strconv.AppendInt(b, id, 10)
-		b = append(b, '@')
-		return string(updated.UTC().AppendFormat(b, time.RFC3339Nano))
+		return identityKey(n.Category, n.EventType, n.Object.ObjectType(), id, updated)
 	}
-	b = append(b, "sha256="...)
+	b := appendKeyPart(keyPrefix(n.Category, n.EventType), n.Object.ObjectType())
+	b = append(b, ":sha256="...)
 	sum := objectDigest(n.Object)
 	return string(hex.AppendEncode(b, sum[:]))
+}
+
+// keyPrefix returns "bunq:<category>:<event type>:", in a buffer with room
+// for the rest of a key.
+func keyPrefix(c Category, e EventType) []byte {
+	b := make([]byte, 0, 128)
+	b = append(b, "bunq:"...)
+	b = appendKeyPart(b, string(c))
+	b = append(b, ':')
+	b = appendKeyPart(b, string(e))
+	return append(b, ':')
+}
+
+// identityKey is the key of an object with an id and an update time.
+func identityKey(c Category, e EventType, objectType string, id int64, updated Time) string {
+	b := appendKeyPart(keyPrefix(c, e), objectType)
+	b = append(b, ':')
+	b = strconv.AppendInt(b, id, 10)
+	b = append(b, '@')
+	return string(updated.UTC().AppendFormat(b, time.RFC3339Nano))
 }
 
 // objectDigest is the SHA-256 of the object's canonical JSON. An object
