@@ -9,11 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
-
-	"github.com/hashicorp/golang-lru/v2/simplelru"
 )
 
 // HeaderIdempotentReplayed is set to "true" on an answer that Dedupe gave
@@ -97,119 +93,6 @@ var (
 	// ErrNoKey: no idempotency key could be derived for the request.
 	ErrNoKey = errors.New("bankhook: no idempotency key for the request")
 )
-
-// LRUStore is the embedded [Store]: one process, bounded memory. It keeps
-// at most its capacity of keys and evicts the least recently used when
-// full. Leases and TTLs expire per key and are checked on every read; no
-// goroutine sweeps.
-//
-// An evicted key is forgotten: if the bank retries it, it is handled
-// again. Size the capacity to hold every key of the retry window (see the
-// README's sizing rule): the default, 100,000 keys, covers about 23 events
-// a minute for 72 h.
-//
-// An LRUStore is safe for concurrent use. Use [NewLRUStore]; the zero
-// value is not usable.
-type LRUStore struct {
-	now  func() time.Time
-	next atomic.Uint64 // token counter
-
-	mu    sync.Mutex // guards cache; every transition happens under it
-	cache *simplelru.LRU[string, lruEntry]
-}
-
-type lruEntry struct {
-	state   State
-	status  int32
-	token   string
-	expires int64 // unix nanoseconds
-}
-
-// LRUStoreOptions configures [NewLRUStoreWith].
-type LRUStoreOptions struct {
-	// Capacity is the number of keys kept. Default 100,000.
-	Capacity int
-	// Now is the clock leases and TTLs are measured on. Default time.Now.
-	Now func() time.Time
-}
-
-// NewLRUStore returns an in-memory store holding at most capacity keys
-// (100,000 when capacity ≤ 0).
-func NewLRUStore(capacity int) *LRUStore {
-	return NewLRUStoreWith(LRUStoreOptions{Capacity: capacity})
-}
-
-// NewLRUStoreWith returns an in-memory store configured by o.
-func NewLRUStoreWith(o LRUStoreOptions) *LRUStore {
-	if o.Capacity <= 0 {
-		o.Capacity = DefaultLRUCapacity
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	c, err := simplelru.NewLRU[string, lruEntry](o.Capacity, nil)
-	if err != nil { // only for a non-positive size, excluded above
-		panic(err)
-	}
-	return &LRUStore{now: o.Now, cache: c}
-}
-
-// Len is the number of keys held, expired ones included until they are
-// read or evicted.
-func (s *LRUStore) Len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.cache.Len()
-}
-
-// Reserve implements [Store].
-func (s *LRUStore) Reserve(_ context.Context, key string, lease time.Duration) (Reservation, error) {
-	now := s.now().UnixNano()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if e, ok := s.cache.Get(key); ok && now < e.expires {
-		if e.state == Done {
-			return Reservation{State: Done, Status: int(e.status)}, nil
-		}
-		return Reservation{State: InFlight}, nil
-	}
-	tok := strconv.FormatUint(s.next.Add(1), 36)
-	s.cache.Add(key, lruEntry{state: Reserved, token: tok, expires: now + int64(lease)})
-	return Reservation{State: Reserved, Token: tok}, nil
-}
-
-// Complete implements [Store].
-func (s *LRUStore) Complete(_ context.Context, key, token string, status int, ttl time.Duration) error {
-	now := s.now().UnixNano()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.holds(key, token, now); err != nil {
-		return err
-	}
-	s.cache.Add(key, lruEntry{state: Done, status: int32(status), expires: now + int64(ttl)})
-	return nil
-}
-
-// Release implements [Store].
-func (s *LRUStore) Release(_ context.Context, key, token string) error {
-	now := s.now().UnixNano()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.holds(key, token, now); err != nil {
-		return err
-	}
-	s.cache.Remove(key)
-	return nil
-}
-
-// holds checks that token holds key with a live lease. s.mu must be held.
-func (s *LRUStore) holds(key, token string, now int64) error {
-	e, ok := s.cache.Peek(key)
-	if !ok || e.state != Reserved || e.token != token || now >= e.expires {
-		return fmt.Errorf("%w: key %q", ErrLeaseLost, key)
-	}
-	return nil
-}
 
 // DedupeOptions configures [Dedupe]. The zero value is ready to use.
 type DedupeOptions struct {
