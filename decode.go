@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strconv"
-	"time"
 )
 
 // Event is a decoded webhook event. Provider packages implement it
@@ -179,21 +178,4 @@ func acknowledge(w http.ResponseWriter, r *http.Request, status int) {
 		key = s.key
 	}
 	obs.Handled(r, Outcome{Status: status, Key: key, Elapsed: elapsed(s)})
-}
-
-// Deadline gives the rest of the chain a context deadline d from now, so
-// a slow handler gives up (and the bank retries) before the bank's own
-// timeout counts the delivery as failed: bankHub waits 30 s, so 25 s
-// leaves room to answer. d ≤ 0 sets no deadline.
-func Deadline(d time.Duration) Middleware {
-	return func(next http.Handler) http.Handler {
-		if d <= 0 {
-			return next
-		}
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx, cancel := context.WithTimeout(r.Context(), d)
-			defer cancel()
-			next.ServeHTTP(w, r.WithContext(ctx))
-		})
-	}
 }
