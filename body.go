@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // DefaultMaxBody is the body size ReadBody accepts by default: 1 MiB, far
@@ -38,6 +39,17 @@ type BodyOptions struct {
 // reader over the same bytes, so a wrapped handler that reads r.Body
 // still works. A body that cannot be read is answered 400 bad_payload, or
 // 408 timeout when the read timed out.
+//
+// The body is read into a buffer that is reused for later requests once
+// the wrapped handler has returned (buffers of up to 64 KiB; a larger body
+// gets one of its own). Nothing that outlives the request can see that
+// buffer: [BodyFrom], a [Verifier] and a decode function given to [Decode]
+// receive a copy of their own, which they may keep; bankhook's own stages
+// and a decoder that declares it copies what it keeps
+// (ReceiverOptions.DecodeCopies) read the buffer itself; and r.Body
+// reports an error if it is read after the handler returned, which
+// net/http does not allow anyway. A handler that panics does not give its
+// buffer back.
 func ReadBody(o BodyOptions) Middleware {
 	if o.MaxBytes <= 0 {
 		o.MaxBytes = DefaultMaxBody
@@ -66,7 +78,11 @@ func ReadBody(o BodyOptions) Middleware {
 					fmt.Errorf("bankhook: Content-Length %d over the limit of %d bytes", r.ContentLength, o.MaxBytes))
 				return
 			}
-			body, err := readLimited(r.Body, r.ContentLength, o.MaxBytes)
+			buf := getBodyBuffer()
+			body, err := readLimited(buf, r.Body, r.ContentLength, o.MaxBytes)
+			if err != nil {
+				putBodyBuffer(buf)
+			}
 			switch {
 			case errors.Is(err, errTooLarge):
 				Reject(w, r, http.StatusRequestEntityTooLarge, ReasonBodyTooLarge,
@@ -82,37 +98,127 @@ func ReadBody(o BodyOptions) Middleware {
 				return
 			}
 			s, r := withState(r)
-			s.body, s.bodySet = body, true
-			r.Body = io.NopCloser(bytes.NewReader(body))
+			outer := s.kept // a ReadBody further out, if any: restored below
+			s.kept = keptBody{body: body, set: true}
+			s.kept.reader.Reset(body)
+			r.Body = &s.kept
 			next.ServeHTTP(w, r)
+
+			// The request is answered and nothing can reach the buffer
+			// any more: its copies are separate, and r.Body stops here.
+			s.kept.body, s.kept.done = nil, true
+			s.kept.reader.Reset(nil)
+			if outer.set {
+				s.kept = outer
+			}
+			putBodyBuffer(body)
 		})
 	}
 }
 
-// BodyFrom returns the body [ReadBody] kept for the request. The slice is
-// shared with the later stages: do not modify it.
+// keptBody is what ReadBody keeps for one request, and r.Body after it.
+// A request is served by one goroutine at a time, so it needs no lock.
+type keptBody struct {
+	body   []byte       // the body, in a pooled buffer: valid until ReadBody's handler returns
+	set    bool         // ReadBody has run
+	copy   []byte       // BodyFrom's copy of body, made on first use and never reused
+	done   bool         // ReadBody's handler returned: body is back in the pool
+	reader bytes.Reader // r.Body's bytes
+}
+
+// errBodyReleased is what r.Body answers once the request is answered.
+var errBodyReleased = errors.New("bankhook: request body read after its handler returned")
+
+// Read reads the body, until ReadBody's handler has returned.
+func (k *keptBody) Read(p []byte) (int, error) {
+	if k.done {
+		return 0, errBodyReleased
+	}
+	return k.reader.Read(p)
+}
+
+// Close does nothing: net/http closes the connection's own body reader.
+func (k *keptBody) Close() error { return nil }
+
+// stable returns a copy of the body that stays valid after the request
+// (BodyFrom's), made on first use.
+func (k *keptBody) stable() []byte {
+	if k.copy == nil && !k.done {
+		k.copy = append(make([]byte, 0, len(k.body)), k.body...)
+	}
+	return k.copy
+}
+
+// BodyFrom returns the body [ReadBody] kept for the request: a copy of
+// the bytes read, made on the first call for the request and returned
+// again to later callers (a [Verifier], [Decode], the handler), so that
+// the slice stays valid for as long as anyone keeps it. It is shared: do
+// not modify it. After the request was answered, BodyFrom only returns a
+// copy that was made before; it reports false otherwise.
 func BodyFrom(ctx context.Context) ([]byte, bool) {
 	s := stateFrom(ctx)
-	if s == nil || !s.bodySet {
+	if s == nil || !s.kept.set {
 		return nil, false
 	}
-	return s.body, true
+	if b := s.kept.stable(); b != nil {
+		return b, true
+	}
+	return nil, false
+}
+
+// borrowedBody returns the pooled body itself, for the stages that do
+// not keep it past the request.
+func borrowedBody(s *reqState) ([]byte, bool) {
+	if s == nil || !s.kept.set || s.kept.done {
+		return nil, false
+	}
+	return s.kept.body, true
+}
+
+// bodyPool holds ReadBody's buffers between requests.
+var bodyPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledBody is the largest buffer kept in bodyPool, so that a rare big
+// body does not stay pinned in memory.
+const maxPooledBody = 64 << 10
+
+func getBodyBuffer() []byte {
+	p := bodyPool.Get().(*[]byte)
+	b := *p
+	*p = nil
+	bodyPool.Put(p) // the holder goes back empty; the buffer travels alone
+	return b[:0]
+}
+
+func putBodyBuffer(b []byte) {
+	if cap(b) == 0 || cap(b) > maxPooledBody {
+		return
+	}
+	p := bodyPool.Get().(*[]byte)
+	*p = b[:0]
+	bodyPool.Put(p)
 }
 
 var errTooLarge = errors.New("bankhook: body too large")
 
-// readLimited reads at most max bytes from rc into one buffer, sized by
-// the declared length when there is one, and reports errTooLarge when more
-// arrive.
-func readLimited(rc io.ReadCloser, declared, max int64) ([]byte, error) {
+// readLimited reads at most max bytes from rc into buf (from its start),
+// growing it to the declared length when there is one, and reports
+// errTooLarge when more arrive.
+func readLimited(buf []byte, rc io.ReadCloser, declared, max int64) ([]byte, error) {
+	buf = buf[:0]
 	if rc == nil || rc == http.NoBody {
-		return []byte{}, nil
+		if buf == nil {
+			buf = []byte{}
+		}
+		return buf, nil
 	}
 	size := int64(512)
 	if declared >= 0 && declared <= max {
 		size = declared + 1 // room to see a body longer than declared
 	}
-	buf := make([]byte, 0, size)
+	if int64(cap(buf)) < size {
+		buf = make([]byte, 0, size)
+	}
 	for {
 		if len(buf) == cap(buf) {
 			buf = slices.Grow(buf, int(min(int64(cap(buf)), max+1-int64(len(buf)))))

@@ -341,3 +341,78 @@ func TestReadBodyOrder(t *testing.T) {
 	rec = serveGuard(readBodyChain(bankhook.BodyOptions{}, &bodySeen{}), r)
 	problemOf(t, rec, http.StatusUnsupportedMediaType, bankhook.ReasonUnsupportedMediaType)
 }
+
+// TestReadBodyReusesBuffers checks the lifetime rules of the pooled body
+// buffers: what BodyFrom and a decode function were given stays intact
+// after later requests have reused the buffer, and r.Body cannot be read
+// once the handler has returned.
+func TestReadBodyReusesBuffers(t *testing.T) {
+	bodies := []string{`{"id":"first"}`, `{"id":"other"}`, `{"id":"third"}`}
+
+	t.Run("BodyFrom and r.Body", func(t *testing.T) {
+		var kept [][]byte
+		var late []io.Reader
+		h := readBodyChain(bankhook.BodyOptions{}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, ok := bankhook.BodyFrom(r.Context())
+			require.True(t, ok)
+			kept = append(kept, b)
+			late = append(late, r.Body)
+		}))
+		for range 20 { // enough requests for the pool to hand a buffer back
+			for _, b := range bodies {
+				serveGuard(h, jsonPost(b))
+			}
+		}
+		for i, b := range kept {
+			assert.Equal(t, bodies[i%len(bodies)], string(b), "request %d", i)
+		}
+		n, err := late[0].Read(make([]byte, 10))
+		assert.Zero(t, n)
+		assert.Error(t, err, "r.Body after the handler returned")
+	})
+
+	t.Run("a decoder that keeps the body", func(t *testing.T) {
+		var events []*rawEvent
+		h := bankhook.Chain(
+			bankhook.Handle(func(_ context.Context, e *rawEvent) error {
+				events = append(events, e)
+				return nil
+			}),
+			bankhook.Observe(bankhook.ObserverFuncs{}),
+			bankhook.ReadBody(bankhook.BodyOptions{}),
+			bankhook.Decode(func(b []byte) (*rawEvent, error) { return &rawEvent{raw: b}, nil }),
+		)
+		for range 20 {
+			for _, b := range bodies {
+				require.Equal(t, http.StatusOK, serveGuard(h, jsonPost(b)).Code)
+			}
+		}
+		for i, e := range events {
+			assert.Equal(t, bodies[i%len(bodies)], string(e.raw), "event %d", i)
+		}
+	})
+
+	t.Run("BodyFrom after the request", func(t *testing.T) {
+		var asked, notAsked context.Context
+		h := readBodyChain(bankhook.BodyOptions{}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if asked == nil {
+				asked = r.Context()
+				_, _ = bankhook.BodyFrom(asked)
+				return
+			}
+			notAsked = r.Context()
+		}))
+		serveGuard(h, jsonPost(bodies[0]))
+		serveGuard(h, jsonPost(bodies[1]))
+		b, ok := bankhook.BodyFrom(asked)
+		assert.True(t, ok)
+		assert.Equal(t, bodies[0], string(b), "the copy made during the request")
+		_, ok = bankhook.BodyFrom(notAsked)
+		assert.False(t, ok, "no copy was made, and the buffer is gone")
+	})
+}
+
+// rawEvent is an event that keeps the body it was decoded from.
+type rawEvent struct{ raw []byte }
+
+func (e *rawEvent) IdempotencyKey() string { return string(e.raw) }

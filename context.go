@@ -22,8 +22,7 @@ type reqState struct {
 	ip    netip.Addr
 	ipSet bool
 
-	body    []byte
-	bodySet bool
+	kept keptBody // ReadBody's body
 
 	event    any
 	eventSet bool

@@ -54,15 +54,25 @@ var ErrNoBody = errors.New("bankhook: no body kept for this request: put ReadBod
 // for [EventFrom], [Dedupe] and [Handle]. A body decode refuses is answered
 // 400 bad_payload; when decode returns a [*DecodeError], the answer names
 // the offending field.
+//
+// decode gets a copy of the body of its own (see [BodyFrom]), which it may
+// keep. A receiver whose decode function copies whatever it keeps can let
+// it read ReadBody's buffer instead: see ReceiverOptions.DecodeCopies.
 func Decode[E Event](decode func([]byte) (E, error)) Middleware {
+	return decodeStage(decode, false)
+}
+
+// decodeStage is Decode; with borrow, decode reads the pooled body itself.
+func decodeStage[E Event](decode func([]byte) (E, error), borrow bool) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			s := stateFrom(r.Context())
-			if s == nil || !s.bodySet {
+			body, ok := decodeInput(r, s, borrow)
+			if !ok {
 				Reject(w, r, http.StatusInternalServerError, ReasonHandlerFailed, ErrNoBody)
 				return
 			}
-			e, err := decode(s.body)
+			e, err := decode(body)
 			if err != nil {
 				Reject(w, r, http.StatusBadRequest, ReasonBadPayload, err)
 				return
@@ -71,6 +81,15 @@ func Decode[E Event](decode func([]byte) (E, error)) Middleware {
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// decodeInput is the body a decode function is given: the pooled body
+// itself with borrow, else BodyFrom's copy.
+func decodeInput(r *http.Request, s *reqState, borrow bool) ([]byte, bool) {
+	if borrow {
+		return borrowedBody(s)
+	}
+	return BodyFrom(r.Context())
 }
 
 // EventFrom returns the event [Decode] kept in ctx, if there is one of type E.

@@ -278,10 +278,11 @@ func DefaultKey(r *http.Request) (string, error) {
 			return "", ErrNoKey
 		}
 	}
-	if !s.bodySet {
+	body, ok := borrowedBody(s)
+	if !ok {
 		return "", ErrNoBody
 	}
-	sum := sha256.Sum256(s.body)
+	sum := sha256.Sum256(body)
 	return "sha256:" + hex.EncodeToString(sum[:]), nil
 }
 

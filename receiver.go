@@ -62,6 +62,14 @@ type ReceiverOptions struct {
 	// Dedupe.Logger is nil, and (in the bank presets) events no handler
 	// takes. Default slog.Default().
 	Logger *slog.Logger
+	// DecodeCopies promises that decode keeps no part of the body it is
+	// given once it returns: whatever it keeps, it copies (bunq.Decode
+	// and bankhub.Decode do, and so do encoding/json and
+	// go-json-experiment into strings, structs and json.RawMessage). It
+	// then reads ReadBody's pooled buffer itself, which saves a copy of
+	// the body per request. Default false: decode gets a copy of its own,
+	// which it may keep.
+	DecodeCopies bool
 }
 
 // DefaultDeadline is the handler deadline receivers use by default: it
@@ -144,6 +152,6 @@ func NewReceiver[E Event](decode func([]byte) (E, error), handle func(context.Co
 	if o.Verifier != nil {
 		m = append(m, Verify(o.Verifier))
 	}
-	m = append(m, Decode(decode), Dedupe(o.Dedupe), Deadline(o.Deadline))
+	m = append(m, decodeStage(decode, o.DecodeCopies), Dedupe(o.Dedupe), Deadline(o.Deadline))
 	return Chain(Handle(handle), m...), nil
 }

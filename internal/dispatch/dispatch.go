@@ -67,7 +67,7 @@ func Handler[E any](provider string, routes []Route[E], fallback func(context.Co
 // defaults already applied (the sender allowlist).
 type Receiver[E bankhook.Event] struct {
 	Provider string                  // "bunq", "bankhub": the prefix of errors and log lines
-	Decode   func([]byte) (E, error) // the provider's decoder
+	Decode   func([]byte) (E, error) // the provider's decoder; it keeps no part of the body
 
 	Handler   func(context.Context, E) error // events no route takes
 	Routes    []Route[E]                     // typed handlers, first match wins
@@ -101,7 +101,9 @@ func (c Receiver[E]) Build() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := bankhook.NewReceiver(c.Decode, handle, c.Options)
+	o := c.Options
+	o.DecodeCopies = true // the providers' decoders keep no part of the body
+	h, err := bankhook.NewReceiver(c.Decode, handle, o)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Provider, err)
 	}
