@@ -63,10 +63,18 @@ func Decode[E Event](decode func([]byte) (E, error)) Middleware {
 }
 
 // decodeStage is Decode; with borrow, decode reads the pooled body itself.
+// An event of type E already decoded for the request (by the dedupe key
+// of a receiver with a BodyKey) is not decoded again.
 func decodeStage[E Event](decode func([]byte) (E, error), borrow bool) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			s := stateFrom(r.Context())
+			if s != nil && s.eventSet {
+				if _, ok := s.event.(E); ok {
+					next.ServeHTTP(w, r)
+					return
+				}
+			}
 			body, ok := decodeInput(r, s, borrow)
 			if !ok {
 				Reject(w, r, http.StatusInternalServerError, ReasonHandlerFailed, ErrNoBody)

@@ -70,6 +70,17 @@ type ReceiverOptions struct {
 	// the body per request. Default false: decode gets a copy of its own,
 	// which it may keep.
 	DecodeCopies bool
+	// BodyKey, when set, reads the idempotency key straight from a body,
+	// without decoding it, and reports false when it cannot tell. The
+	// receiver then asks the dedupe store before it decodes: a duplicate
+	// (or a delivery still in flight) is answered from the store without
+	// being decoded, and a new event is decoded after its key is
+	// reserved; a body BodyKey cannot read is decoded first, as without
+	// it. The key must be exactly the IdempotencyKey of the event decode
+	// returns for the body, whenever decode accepts it. BodyKey is given
+	// the body decode is given (see DecodeCopies). It is ignored when
+	// Dedupe.Key is set. Default nil: decode, then ask the store.
+	BodyKey func(body []byte) (key string, ok bool)
 }
 
 // DefaultDeadline is the handler deadline receivers use by default: it
@@ -152,6 +163,36 @@ func NewReceiver[E Event](decode func([]byte) (E, error), handle func(context.Co
 	if o.Verifier != nil {
 		m = append(m, Verify(o.Verifier))
 	}
-	m = append(m, decodeStage(decode, o.DecodeCopies), Dedupe(o.Dedupe), Deadline(o.Deadline))
+	if o.BodyKey != nil && o.Dedupe.Key == nil {
+		dd := o.Dedupe
+		dd.Key = keyBeforeDecode(decode, o.BodyKey, o.DecodeCopies)
+		m = append(m, Dedupe(dd), decodeStage(decode, o.DecodeCopies), Deadline(o.Deadline))
+	} else {
+		m = append(m, decodeStage(decode, o.DecodeCopies), Dedupe(o.Dedupe), Deadline(o.Deadline))
+	}
 	return Chain(Handle(handle), m...), nil
+}
+
+// keyBeforeDecode is the dedupe key of a receiver with a BodyKey: the key
+// read from the body, or else the key of the event decoded from it, which
+// is kept for the decode stage after Dedupe. A body decode refuses is
+// answered by Dedupe as the decode stage would answer it: 400
+// bad_payload, naming the field.
+func keyBeforeDecode[E Event](decode func([]byte) (E, error), bodyKey func([]byte) (string, bool), borrow bool) func(*http.Request) (string, error) {
+	return func(r *http.Request) (string, error) {
+		s := stateFrom(r.Context())
+		body, ok := decodeInput(r, s, borrow)
+		if !ok {
+			return "", ErrNoBody
+		}
+		if k, ok := bodyKey(body); ok {
+			return k, nil
+		}
+		e, err := decode(body)
+		if err != nil {
+			return "", err
+		}
+		s.event, s.eventSet = e, true
+		return e.IdempotencyKey(), nil // "" is ErrNoKey to Dedupe
+	}
 }

@@ -2,11 +2,13 @@ package bankhook_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/go-json-experiment/json"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -59,4 +61,101 @@ func TestNewReceiverMiddleware(t *testing.T) {
 	_, err = bankhook.NewReceiver(decodeOrderPaid, func(context.Context, *orderPaid) error { return nil },
 		bankhook.ReceiverOptions{Tokens: []string{"s3cret"}, Middleware: []bankhook.Middleware{mark("a"), nil}})
 	assert.EqualError(t, err, "bankhook: ReceiverOptions.Middleware[1] is nil")
+}
+
+// TestNewReceiverBodyKey checks a receiver whose key is read from the body
+// before decoding: a duplicate is answered from the store without being
+// decoded; a new event is decoded after its key is reserved, and a body
+// the decoder refuses is answered as the decode stage answers it and
+// leaves its key free; a body whose key cannot be read is decoded once,
+// for its key and its handler both.
+func TestNewReceiverBodyKey(t *testing.T) {
+	decoded, handled := 0, 0
+	decode := func(body []byte) (*dedupeEvent, error) {
+		decoded++
+		var e struct {
+			ID     string `json:"id"`
+			Amount int    `json:"amount"`
+		}
+		if err := json.Unmarshal(body, &e); err != nil {
+			return nil, &bankhook.DecodeError{Provider: "test", Path: "/amount", Err: err}
+		}
+		return &dedupeEvent{ID: e.ID}, nil
+	}
+	// The key of {"id":"…",…} with a plain id first, else no key.
+	bodyKey := func(body []byte) (string, bool) {
+		rest, ok := strings.CutPrefix(string(body), `{"id":"`)
+		id, _, ok2 := strings.Cut(rest, `"`)
+		if !ok || !ok2 || id == "" {
+			return "", false
+		}
+		return "evt:" + id, true
+	}
+	h, err := bankhook.NewReceiver(decode, func(context.Context, *dedupeEvent) error {
+		handled++
+		return nil
+	}, bankhook.ReceiverOptions{
+		Tokens:       []string{"s3cret"},
+		Observer:     bankhook.ObserverFuncs{},
+		BodyKey:      bodyKey,
+		DecodeCopies: true,
+	})
+	require.NoError(t, err)
+	post := func(body string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest(http.MethodPost, "/hook?token=s3cret", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		return rec
+	}
+	count := func() [2]int { return [2]int{decoded, handled} }
+
+	require.Equal(t, http.StatusOK, post(`{"id":"a","amount":1}`).Code)
+	assert.Equal(t, [2]int{1, 1}, count(), "a new event: decoded once, handled")
+	assertReplayed(t, post(`{"id":"a","amount":1}`), http.StatusOK)
+	assert.Equal(t, [2]int{1, 1}, count(), "a duplicate: neither decoded nor handled")
+
+	rec := post(`{"id":"b","amount":"x"}`)
+	assert.Equal(t, http.StatusBadRequest, rec.Code)
+	assert.Contains(t, rec.Body.String(), `"field":"/amount"`)
+	assert.Equal(t, [2]int{2, 1}, count())
+	require.Equal(t, http.StatusOK, post(`{"id":"b","amount":2}`).Code, "the refused body left its key free")
+	assert.Equal(t, [2]int{3, 2}, count())
+
+	require.Equal(t, http.StatusOK, post(`{"amount":3,"id":"c"}`).Code)
+	assert.Equal(t, [2]int{4, 3}, count(), "no key in the body: decoded once, for the key and the handler")
+	assertReplayed(t, post(`{"amount":3,"id":"c"}`), http.StatusOK)
+	assert.Equal(t, [2]int{5, 3}, count(), "decoded for its key, then answered from the store")
+
+	rec = post(`{"amount":"x"}`)
+	assert.Equal(t, http.StatusBadRequest, rec.Code)
+	assert.Contains(t, rec.Body.String(), `"field":"/amount"`, "a body decoded for its key is refused the same way")
+	rec = post(`{"amount":4}`)
+	assert.Equal(t, http.StatusBadRequest, rec.Code, "an event without a key")
+	assert.Equal(t, [2]int{7, 3}, count())
+}
+
+// TestNewReceiverBodyKeyIgnoredWithKey: a Dedupe.Key of the receiver's
+// own wins over BodyKey, and the body is decoded before the store is asked.
+func TestNewReceiverBodyKeyIgnoredWithKey(t *testing.T) {
+	errCalled := errors.New("BodyKey called")
+	var keyErr error
+	h, err := bankhook.NewReceiver(decodeDedupeEvent, func(context.Context, *dedupeEvent) error { return nil },
+		bankhook.ReceiverOptions{
+			Tokens:   []string{"s3cret"},
+			Observer: bankhook.ObserverFuncs{},
+			BodyKey:  func([]byte) (string, bool) { keyErr = errCalled; return "", false },
+			Dedupe: bankhook.DedupeOptions{Key: func(r *http.Request) (string, error) {
+				e, ok := bankhook.EventFrom[*dedupeEvent](r.Context())
+				require.True(t, ok, "decoded before the key is asked")
+				return "own:" + e.ID, nil
+			}},
+		})
+	require.NoError(t, err)
+	r := httptest.NewRequest(http.MethodPost, "/hook?token=s3cret", strings.NewReader(dedupeBody("a")))
+	r.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	assert.Equal(t, http.StatusOK, rec.Code)
+	assert.NoError(t, keyErr)
 }

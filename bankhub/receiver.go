@@ -86,6 +86,7 @@ func NewReceiver(cfg Config) (http.Handler, error) {
 	return dispatch.Receiver[*Webhook]{
 		Provider:  "bankhub",
 		Decode:    Decode,
+		BodyKey:   bodyKey,
 		Handler:   cfg.Handler,
 		Routes:    routes,
 		Unhandled: cfg.Unhandled,

@@ -87,6 +87,7 @@ func NewReceiver(cfg Config) (http.Handler, error) {
 	return dispatch.Receiver[*Notification]{
 		Provider:  "bunq",
 		Decode:    Decode,
+		BodyKey:   bodyKey,
 		Handler:   cfg.Handler,
 		Routes:    routes,
 		Unhandled: cfg.Unhandled,

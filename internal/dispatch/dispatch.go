@@ -66,8 +66,9 @@ func Handler[E any](provider string, routes []Route[E], fallback func(context.Co
 // handlers of its Config, and the pipeline options with the provider's
 // defaults already applied (the sender allowlist).
 type Receiver[E bankhook.Event] struct {
-	Provider string                  // "bunq", "bankhub": the prefix of errors and log lines
-	Decode   func([]byte) (E, error) // the provider's decoder; it keeps no part of the body
+	Provider string                      // "bunq", "bankhub": the prefix of errors and log lines
+	Decode   func([]byte) (E, error)     // the provider's decoder; it keeps no part of the body
+	BodyKey  func([]byte) (string, bool) // the key read from a body without decoding it; nil: none
 
 	Handler   func(context.Context, E) error // events no route takes
 	Routes    []Route[E]                     // typed handlers, first match wins
@@ -103,6 +104,7 @@ func (c Receiver[E]) Build() (http.Handler, error) {
 	}
 	o := c.Options
 	o.DecodeCopies = true // the providers' decoders keep no part of the body
+	o.BodyKey = c.BodyKey // the key must be the provider's decoder's: the preset's own
 	h, err := bankhook.NewReceiver(c.Decode, handle, o)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Provider, err)
