@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/bankhook/bankhook v0.0.0
 	github.com/go-chi/httprate v0.16.1
+	github.com/hashicorp/golang-lru/v2 v2.0.7
 	github.com/jpillora/ipfilter v1.2.9
 	github.com/stretchr/testify v1.12.1
 	go4.org/netipx v0.0.0-20260823151212-3075585bcbeb
@@ -14,7 +15,6 @@ require (
 require (
 	github.com/gaissmai/bart v0.30.0 // indirect
 	github.com/go-json-experiment/json v1.27.2 // indirect
-	github.com/hashicorp/golang-lru/v2 v2.0.7 // indirect
 	github.com/klauspost/cpuid/v2 v2.2.10 // indirect
 	github.com/phuslu/iploc v1.0.20230201 // indirect
 	github.com/shopspring/decimal v1.6.0 // indirect

@@ -132,6 +132,24 @@ func (l *load) run(d time.Duration) *phase {
 	return p
 }
 
+// prime sends the current event once, on a connection of its own, and
+// requires a 200.
+func (l *load) prime() error {
+	c, err := net.Dial("tcp", l.addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	body := l.events.Body()
+	req := fmt.Appendf(nil, "POST /bunq HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+		l.addr, len(body), body)
+	status, _, err := roundTrip(c, bufio.NewReader(c), req)
+	if err == nil && status != 200 {
+		err = fmt.Errorf("loadtest: status %d", status)
+	}
+	return err
+}
+
 type connResult struct {
 	latencies []time.Duration
 	errors    int

@@ -80,7 +80,7 @@ func TestQuantile(t *testing.T) {
 }
 
 func TestHandlerFor(t *testing.T) {
-	for _, kind := range []string{"bare", "guards", "full"} {
+	for _, kind := range []string{"bare", "guards", "full", "replay"} {
 		t.Run(kind, func(t *testing.T) {
 			h, err := handlerFor(kind)
 			require.NoError(t, err)

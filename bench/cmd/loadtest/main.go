@@ -1,7 +1,8 @@
 // Command loadtest measures bankhook over real HTTP on the loopback
-// interface. It starts three servers one after another — a bare net/http
-// handler, the same handler behind bankhook's guard stages, and the whole
-// bunq pipeline — each in its own process on 127.0.0.1, drives each with
+// interface. It starts four servers one after another — a bare net/http
+// handler, the same handler behind bankhook's guard stages, the whole
+// bunq pipeline handling a new event per request, and the same pipeline
+// answering duplicates — each in its own process on 127.0.0.1, drives each with
 // keep-alive connections for a fixed time, and prints requests per second,
 // latency percentiles, the server's CPU use and the ratios to the bare
 // handler. It goes over the three servers several times (-rounds) and
@@ -13,12 +14,14 @@
 // with GOMAXPROCS=1 and the load on another, so the two do not compete;
 // the output says what was done. Every request of the full pipeline is a
 // new bunq Payment event (its id rewritten), so dedupe handles each one
-// instead of answering a replay. Any answer other than 200 counts as an
-// error and makes the command exit with status 1.
+// instead of answering a replay; every request to replay is the same
+// event, handled once before the measurement, so dedupe answers each one
+// from its store. Any answer other than 200 counts as an error and makes
+// the command exit with status 1.
 //
 // Usage (from the bench directory):
 //
-//	go run ./cmd/loadtest [-duration 5s] [-warmup 1s] [-rounds 3] [-conns 16] [-servers bare,guards,full] [-profile DIR]
+//	go run ./cmd/loadtest [-duration 5s] [-warmup 1s] [-rounds 3] [-conns 16] [-servers bare,guards,full,replay] [-profile DIR]
 //
 // The servers are child processes of loadtest; each one exits when
 // loadtest closes its standard input, or after -max-life in any case.
@@ -58,7 +61,7 @@ func run(args []string, out io.Writer) error {
 	warmup := fs.Duration("warmup", time.Second, "unmeasured time per server before it")
 	conns := fs.Int("conns", 16, "keep-alive connections")
 	rounds := fs.Int("rounds", 3, "rounds over all servers; req/s is the median round's")
-	servers := fs.String("servers", "bare,guards,full", "servers to measure, in order")
+	servers := fs.String("servers", "bare,guards,full,replay", "servers to measure, in order")
 	bodyPath := fs.String("body", workload.SamplePayment, "the bunq Payment callback to send")
 	pin := fs.Bool("pin", true, "pin the server and the load to their own CPUs with taskset (Linux)")
 	serverCPU := fs.Int("server-cpu", 0, "CPU of the server when pinning")
@@ -99,7 +102,7 @@ func run(args []string, out io.Writer) error {
 	fmt.Fprintf(out, "# req/s: median round; p50, p99, max: all rounds' requests; server_cpu: the server's CPU time / wall time;\n")
 	fmt.Fprintf(out, "# req/cpu_s: requests per second of server CPU time, which stays meaningful when other processes share the CPU\n")
 	fmt.Fprintf(out, "# pinning: %s\n", p)
-	fmt.Fprintf(out, "# body: %s (%d bytes); full: a new Payment id per request\n", *bodyPath, len(events.Body()))
+	fmt.Fprintf(out, "# body: %s (%d bytes); full: a new Payment id per request; replay: one Payment, handled before the measurement\n", *bodyPath, len(events.Body()))
 
 	results := make(map[string]*serverResult, len(kinds))
 	for _, kind := range kinds {
@@ -157,6 +160,11 @@ func run(args []string, out io.Writer) error {
 		}
 		fmt.Fprintln(out)
 	}
+	if full, replay := results["full"], results["replay"]; full != nil && replay != nil && full.cpuKnown && replay.cpuKnown &&
+		full.perCPUSecond() > 0 && replay.perCPUSecond() > 0 {
+		fmt.Fprintf(out, "# replay: a duplicate delivery costs %.1f%% of the server CPU of a new one (%.1f µs against %.1f µs)\n",
+			100*full.perCPUSecond()/replay.perCPUSecond(), 1e6/replay.perCPUSecond(), 1e6/full.perCPUSecond())
+	}
 
 	var errs []error
 	for _, kind := range kinds {
@@ -195,6 +203,12 @@ func measure(p pinning, kind string, events *workload.PaymentEvents, conns int, 
 	}
 
 	l := &load{addr: addr, conns: conns, events: events, distinct: kind == "full"}
+	if kind == "replay" {
+		// The event is handled once; every request after it is its duplicate.
+		if err := l.prime(); err != nil {
+			return nil, 0, fmt.Errorf("loadtest: priming the replay server: %w", err)
+		}
+	}
 	if warmup > 0 {
 		if w := l.run(warmup); w.errors > 0 {
 			return nil, 0, fmt.Errorf("loadtest: %s warm-up: %d failed requests, first: %w", kind, w.errors, w.firstErr)

@@ -16,17 +16,17 @@ import (
 )
 
 // handlerFor returns the handler a server of the given kind serves. The
-// allowlists of guards and full add 127.0.0.1, the load's address.
+// allowlists of guards, full and replay add 127.0.0.1, the load's address.
 func handlerFor(kind string) (http.Handler, error) {
 	switch kind {
 	case "bare":
 		return workload.BareHandler, nil
 	case "guards":
 		return workload.GuardChain("127.0.0.1")
-	case "full":
+	case "full", "replay":
 		return workload.FullReceiver(nil, nil, "127.0.0.1")
 	}
-	return nil, fmt.Errorf("loadtest: unknown server %q (want bare, guards or full)", kind)
+	return nil, fmt.Errorf("loadtest: unknown server %q (want bare, guards, full or replay)", kind)
 }
 
 // serve is the server process: it listens on 127.0.0.1, tells its parent
