@@ -682,6 +682,52 @@ func ExampleNewReceiver() {
 	// 200
 }
 
+// A receiver whose decoder copies what it keeps (json.Unmarshal into
+// structs does), and that reads each event's key from the body: the
+// decoder reads the pooled body buffer itself, and a duplicate is
+// answered from the dedupe store without being decoded.
+func ExampleReceiverOptions_bodyKey() {
+	decoded := 0
+	decode := func(body []byte) (*orderPaid, error) {
+		decoded++
+		return decodeOrderPaid(body)
+	}
+	h, err := bankhook.NewReceiver(decode,
+		func(ctx context.Context, o *orderPaid) error { return nil },
+		bankhook.ReceiverOptions{
+			Tokens:       []string{"s3cret"},
+			Observer:     printRejections,
+			DecodeCopies: true,
+			BodyKey: func(body []byte) (string, bool) {
+				// Only the id, not the amount; a body without one is
+				// decoded for its key.
+				var head struct {
+					ID string `json:"id"`
+				}
+				if err := json.Unmarshal(body, &head); err != nil || head.ID == "" {
+					return "", false
+				}
+				return (&orderPaid{ID: head.ID}).IdempotencyKey(), true
+			},
+		})
+	if err != nil {
+		panic(err)
+	}
+	for range 3 {
+		r := httptest.NewRequest(http.MethodPost, "/webhook?token=s3cret", strings.NewReader(`{"id":"A-26","amount":"9.99"}`))
+		r.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		fmt.Printf("%d replayed=%q\n", w.Code, w.Header().Get(bankhook.HeaderIdempotentReplayed))
+	}
+	fmt.Println("decoded", decoded, "time")
+	// Output:
+	// 200 replayed=""
+	// 200 replayed="true"
+	// 200 replayed="true"
+	// decoded 1 time
+}
+
 func ExampleDecode() {
 	h := bankhook.Chain(
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
