@@ -117,6 +117,11 @@ type DedupeOptions struct {
 	Key func(*http.Request) (string, error)
 	// Logger receives store failures and lost leases. Default slog.Default().
 	Logger *slog.Logger
+
+	// checkReplay, when set, must accept a duplicate before it is answered
+	// from the store; its error is answered 400 bad_payload. NewReceiver
+	// sets it when the key was read from a body that was not decoded.
+	checkReplay func(*http.Request) error
 }
 
 // Dedupe runs the wrapped handler at most once per event, as far as its
@@ -183,6 +188,12 @@ func Dedupe(o DedupeOptions) Middleware {
 			}
 			switch res.State {
 			case Done:
+				if o.checkReplay != nil {
+					if err := o.checkReplay(r); err != nil {
+						Reject(w, r, http.StatusBadRequest, ReasonBadPayload, err)
+						return
+					}
+				}
 				h := w.Header()
 				h[HeaderIdempotentReplayed] = headerTrue
 				h["Content-Length"] = headerZero

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // ReceiverOptions configures [NewReceiver]: the whole pipeline in one
@@ -72,14 +74,20 @@ type ReceiverOptions struct {
 	DecodeCopies bool
 	// BodyKey, when set, reads the idempotency key straight from a body,
 	// without decoding it, and reports false when it cannot tell. The
-	// receiver then asks the dedupe store before it decodes: a duplicate
-	// (or a delivery still in flight) is answered from the store without
-	// being decoded, and a new event is decoded after its key is
-	// reserved; a body BodyKey cannot read is decoded first, as without
-	// it. The key must be exactly the IdempotencyKey of the event decode
-	// returns for the body, whenever decode accepts it. BodyKey is given
-	// the body decode is given (see DecodeCopies). It is ignored when
-	// Dedupe.Key is set. Default nil: decode, then ask the store.
+	// receiver then asks the dedupe store before it decodes: a new event
+	// is decoded after its key is reserved; a delivery still in flight is
+	// answered 409 without being decoded; a duplicate is answered from the
+	// store once its body is found to be well-formed JSON (RFC 7493, as
+	// jsontext.Value.IsValid checks it: syntax, UTF-8, unique member
+	// names) — a body that is not is decoded and refused as decode refuses
+	// it. A body BodyKey cannot read is decoded first, as without it.
+	//
+	// The key must be exactly the IdempotencyKey of the event decode
+	// returns for the body, whenever decode accepts it; for other bodies it
+	// may be anything, and BodyKey need not check the body (it may stop
+	// reading once it has the key). BodyKey is given the body decode is
+	// given (see DecodeCopies). It is ignored when Dedupe.Key is set.
+	// Default nil: decode, then ask the store.
 	BodyKey func(body []byte) (key string, ok bool)
 }
 
@@ -166,6 +174,7 @@ func NewReceiver[E Event](decode func([]byte) (E, error), handle func(context.Co
 	if o.BodyKey != nil && o.Dedupe.Key == nil {
 		dd := o.Dedupe
 		dd.Key = keyBeforeDecode(decode, o.BodyKey, o.DecodeCopies)
+		dd.checkReplay = checkReplay(decode, o.DecodeCopies)
 		m = append(m, Dedupe(dd), decodeStage(decode, o.DecodeCopies), Deadline(o.Deadline))
 	} else {
 		m = append(m, decodeStage(decode, o.DecodeCopies), Dedupe(o.Dedupe), Deadline(o.Deadline))
@@ -194,5 +203,26 @@ func keyBeforeDecode[E Event](decode func([]byte) (E, error), bodyKey func([]byt
 		}
 		s.event, s.eventSet = e, true
 		return e.IdempotencyKey(), nil // "" is ErrNoKey to Dedupe
+	}
+}
+
+// checkReplay accepts a duplicate whose key was read from its body when
+// the body is well-formed JSON, or when decode accepts it; it returns the
+// decode error otherwise. A body decoded for its key was accepted then.
+func checkReplay[E Event](decode func([]byte) (E, error), borrow bool) func(*http.Request) error {
+	return func(r *http.Request) error {
+		s := stateFrom(r.Context())
+		if s != nil && s.eventSet {
+			return nil
+		}
+		body, ok := decodeInput(r, s, borrow)
+		if !ok {
+			return ErrNoBody
+		}
+		if jsontext.Value(body).IsValid() {
+			return nil
+		}
+		_, err := decode(body)
+		return err
 	}
 }

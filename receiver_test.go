@@ -65,10 +65,10 @@ func TestNewReceiverMiddleware(t *testing.T) {
 
 // TestNewReceiverBodyKey checks a receiver whose key is read from the body
 // before decoding: a duplicate is answered from the store without being
-// decoded; a new event is decoded after its key is reserved, and a body
-// the decoder refuses is answered as the decode stage answers it and
-// leaves its key free; a body whose key cannot be read is decoded once,
-// for its key and its handler both.
+// decoded, once its JSON is found well-formed; a new event is decoded
+// after its key is reserved, and a body the decoder refuses is answered
+// as the decode stage answers it and leaves its key free; a body whose
+// key cannot be read is decoded once, for its key and its handler both.
 func TestNewReceiverBodyKey(t *testing.T) {
 	decoded, handled := 0, 0
 	decode := func(body []byte) (*dedupeEvent, error) {
@@ -114,25 +114,31 @@ func TestNewReceiverBodyKey(t *testing.T) {
 	assert.Equal(t, [2]int{1, 1}, count(), "a new event: decoded once, handled")
 	assertReplayed(t, post(`{"id":"a","amount":1}`), http.StatusOK)
 	assert.Equal(t, [2]int{1, 1}, count(), "a duplicate: neither decoded nor handled")
-
-	rec := post(`{"id":"b","amount":"x"}`)
-	assert.Equal(t, http.StatusBadRequest, rec.Code)
+	assertReplayed(t, post(`{"id":"a","amount":"x"}`), http.StatusOK)
+	assert.Equal(t, [2]int{1, 1}, count(), "a duplicate is not decoded: only its JSON is checked")
+	rec := post(`{"id":"a","amount":1,"amount":2}`)
+	assert.Equal(t, http.StatusBadRequest, rec.Code, "a duplicate that is not well-formed JSON is decoded, and refused")
 	assert.Contains(t, rec.Body.String(), `"field":"/amount"`)
 	assert.Equal(t, [2]int{2, 1}, count())
+
+	rec = post(`{"id":"b","amount":"x"}`)
+	assert.Equal(t, http.StatusBadRequest, rec.Code)
+	assert.Contains(t, rec.Body.String(), `"field":"/amount"`)
+	assert.Equal(t, [2]int{3, 1}, count())
 	require.Equal(t, http.StatusOK, post(`{"id":"b","amount":2}`).Code, "the refused body left its key free")
-	assert.Equal(t, [2]int{3, 2}, count())
+	assert.Equal(t, [2]int{4, 2}, count())
 
 	require.Equal(t, http.StatusOK, post(`{"amount":3,"id":"c"}`).Code)
-	assert.Equal(t, [2]int{4, 3}, count(), "no key in the body: decoded once, for the key and the handler")
+	assert.Equal(t, [2]int{5, 3}, count(), "no key in the body: decoded once, for the key and the handler")
 	assertReplayed(t, post(`{"amount":3,"id":"c"}`), http.StatusOK)
-	assert.Equal(t, [2]int{5, 3}, count(), "decoded for its key, then answered from the store")
+	assert.Equal(t, [2]int{6, 3}, count(), "decoded for its key, then answered from the store")
 
 	rec = post(`{"amount":"x"}`)
 	assert.Equal(t, http.StatusBadRequest, rec.Code)
 	assert.Contains(t, rec.Body.String(), `"field":"/amount"`, "a body decoded for its key is refused the same way")
 	rec = post(`{"amount":4}`)
 	assert.Equal(t, http.StatusBadRequest, rec.Code, "an event without a key")
-	assert.Equal(t, [2]int{7, 3}, count())
+	assert.Equal(t, [2]int{8, 3}, count())
 }
 
 // TestNewReceiverBodyKeyIgnoredWithKey: a Dedupe.Key of the receiver's

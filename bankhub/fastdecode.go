@@ -188,44 +188,55 @@ func fastDateTime(r *jsonscan.Reader, d *DateTime) {
 // bodyKey returns the IdempotencyKey of the webhook body decodes to, read
 // from the body without decoding it, for the receiver's dedupe stage: a
 // duplicate is then answered from the store without being decoded. It
-// reads only a new transaction's key (its type, code and transaction id,
-// by the same rules as Decode), from a body that passes Decode's depth
-// and JSON checks; otherwise ok is false and the body must be decoded for
-// its key. FuzzDecodeFastPath checks that the key is the decoded
-// webhook's.
+// reads a new transaction's key (its type, code and transaction id, by the
+// same rules as Decode) and stops as soon as it has it, so the body is
+// neither read to its end nor validated: the receiver checks a duplicate's
+// body before answering it from the store, and decodes a new event's body
+// in full. For any other body ok is false and the body must be decoded for
+// its key. FuzzDecodeFastPath checks that the key is the decoded webhook's
+// whenever Decode accepts the body.
 func bodyKey(body []byte) (key string, ok bool) {
-	if checkDepth(body) != nil || !jsontext.Value(body).IsValid(decodeOptions) {
-		return "", false
-	}
 	r := jsonscan.Get(body)
 	defer jsonscan.Put(r)
 	w := &Webhook{Transaction: new(Transaction)}
+	var haveType, haveCode, haveID bool
 	if !r.Object() {
 		return "", false
 	}
+	// A body Decode accepts has no second "webhookType", "webhookCode" or
+	// transaction "id": reading stops once the three are known.
+members:
 	for r.Member() {
 		switch string(r.Name()) {
 		case "webhookType":
 			r.String((*string)(&w.Type))
+			haveType = true
 		case "webhookCode":
 			r.String((*string)(&w.Code))
+			haveCode = true
 		case "transaction":
 			if !r.Object() {
-				r.Fail()
-				break
+				return "", false
 			}
 			for r.Member() {
-				if string(r.Name()) == "id" {
-					r.StringOrNumber(&w.Transaction.ID)
-				} else {
+				if string(r.Name()) != "id" {
 					r.Skip()
+					continue
+				}
+				r.StringOrNumber(&w.Transaction.ID)
+				haveID = true
+				if haveType && haveCode {
+					break members
 				}
 			}
 		default:
 			r.Skip()
 		}
+		if haveType && haveCode && haveID {
+			break
+		}
 	}
-	if !r.Finish() || w.kind() != kindNewTransaction {
+	if !r.Flush() || w.kind() != kindNewTransaction {
 		return "", false
 	}
 	return w.IdempotencyKey(), true

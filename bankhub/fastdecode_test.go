@@ -73,6 +73,9 @@ var fastPathProbes = []string{
 	tx + `"transaction":{"id":"a:b/c%d","amount":"bad"}}`,
 	tx + `"transaction":{"id":"` + strings.Repeat("x", 200) + `","amount":1}}`,
 	tx + `"transaction":{"amount":1,"id":12345678901234567890123}}`,
+	`{"transaction":{"id":"t","webhookType":"TRANSACTIONS","webhookCode":"DEFAULT_UPDATE","amount":1},"webhookType":"GRANT","webhookCode":"ERROR","grantId":"g"}`,
+	`{"transaction":{"id":"t","amount":1},"webhookType":"TRANSACTIONS","webhookCode":"DEFAULT_UPDATE"}`,
+	`{"webhookCode":"DEFAULT_UPDATE","transaction":{"amount":1,"id":"t"},"webhookType":"TRANSACTIONS"}`,
 	tx + `"transaction":{"id":"t","amount":1,"d":` + deep + `}}`,
 	`[]`, `null`, ``,
 }

@@ -603,23 +603,23 @@ func fastPaymentArrivalExpected(r *jsonscan.Reader) *PaymentArrivalExpected {
 // bodyKey returns the IdempotencyKey of the notification body decodes
 // to, read from the body without decoding it, for the receiver's dedupe
 // stage: a duplicate is then answered from the store without being
-// decoded. It reads only when the body is valid under decodeOptions and
-// its object is one the fast path handles, with an id and an update time,
-// read by the same rules as Decode; otherwise ok is false and the body
-// must be decoded for its key. FuzzDecodeFastPath checks that the key is
-// the decoded notification's.
+// decoded. It reads the key of a Payment or a MasterCardAction with an id
+// and an update time, by the same rules as Decode, and stops as soon as it
+// has the key, so the body is neither read to its end nor validated: the
+// receiver checks a duplicate's body before answering it from the store,
+// and decodes a new event's body in full. For any other body ok is false
+// and the body must be decoded for its key. FuzzDecodeFastPath checks that
+// the key is the decoded notification's whenever Decode accepts the body.
 func bodyKey(body []byte) (key string, ok bool) {
-	if !jsontext.Value(body).IsValid(decodeOptions) {
-		return "", false
-	}
 	r := jsonscan.Get(body)
 	defer jsonscan.Put(r)
 	var (
-		category   Category
-		eventType  EventType
-		objectType string
-		id         int64
-		updated    Time
+		category          Category
+		eventType         EventType
+		objectType        string
+		id                int64
+		updated           Time
+		haveCat, haveType bool
 	)
 	if !r.Object() {
 		return "", false
@@ -630,31 +630,25 @@ func bodyKey(body []byte) (key string, ok bool) {
 			continue
 		}
 		if !r.Object() {
-			r.Fail()
-			break
+			return "", false
 		}
 		for r.Member() {
 			switch string(r.Name()) {
 			case "category":
-				if err := category.unmarshalValue(r.Value()); err != nil {
-					r.Fail()
-				}
+				haveCat = category.unmarshalValue(r.Value()) == nil
 			case "event_type":
-				if err := eventType.unmarshalValue(r.Value()); err != nil {
-					r.Fail()
-				}
+				haveType = eventType.unmarshalValue(r.Value()) == nil
 			case "object":
 				if !r.Object() || !r.Member() {
-					r.Fail()
-					break
+					return "", false
 				}
 				switch objectType = string(r.Name()); objectType {
 				case "Payment", "MasterCardAction":
 				default:
-					r.Fail()
+					return "", false
 				}
 				if !r.Object() {
-					r.Fail()
+					return "", false
 				}
 				for r.Member() {
 					switch string(r.Name()) {
@@ -665,16 +659,21 @@ func bodyKey(body []byte) (key string, ok bool) {
 					default:
 						r.Skip()
 					}
+					if id != 0 && !updated.IsZero() && haveCat && haveType {
+						// A body Decode accepts has no second "id",
+						// "updated", "category" or "event_type".
+						return identityKey(category, eventType, objectType, id, updated), !r.Failed()
+					}
 				}
 				if r.Member() { // a second object
-					r.Fail()
+					return "", false
 				}
 			default:
 				r.Skip()
 			}
 		}
 	}
-	if !r.Finish() || objectType == "" || id == 0 || updated.IsZero() {
+	if r.Failed() || !haveCat || !haveType || objectType == "" || id == 0 || updated.IsZero() {
 		return "", false
 	}
 	return identityKey(category, eventType, objectType, id, updated), true

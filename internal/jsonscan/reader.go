@@ -86,8 +86,17 @@ func (r *Reader) Fail() { r.failed = true }
 // the whole input was read without failure, up to trailing whitespace.
 func (r *Reader) Finish() bool {
 	r.skipSpace()
-	if r.failed || r.i != len(r.b) {
+	if r.i != len(r.b) {
 		r.failed = true
+	}
+	return r.Flush()
+}
+
+// Flush assigns every string read so far to its destination and reports
+// whether the reader has not failed, for a caller that stops reading
+// before the end of the input. After a failure it assigns nothing.
+func (r *Reader) Flush() bool {
+	if r.failed {
 		return false
 	}
 	if len(r.pending) > 0 {
@@ -95,6 +104,8 @@ func (r *Reader) Finish() bool {
 		for _, p := range r.pending {
 			*p.dst = s[p.start:p.end]
 		}
+		clear(r.pending)
+		r.pending, r.text = r.pending[:0], r.text[:0]
 	}
 	return true
 }
