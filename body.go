@@ -61,6 +61,12 @@ func ReadBody(o BodyOptions) Middleware {
 		o.Methods = []string{http.MethodPost}
 	}
 	allow := strings.Join(o.Methods, ", ")
+	var plain []string
+	for _, t := range o.ContentTypes {
+		if mt, params, err := mime.ParseMediaType(t); err == nil && len(params) == 0 && mt == strings.ToLower(t) {
+			plain = append(plain, t)
+		}
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if !slices.Contains(o.Methods, r.Method) {
@@ -69,7 +75,7 @@ func ReadBody(o BodyOptions) Middleware {
 					fmt.Errorf("bankhook: method %s not allowed", r.Method))
 				return
 			}
-			if err := checkContentType(r.Header.Get("Content-Type"), o.ContentTypes); err != nil {
+			if err := checkContentType(r.Header.Get("Content-Type"), o.ContentTypes, plain); err != nil {
 				Reject(w, r, http.StatusUnsupportedMediaType, ReasonUnsupportedMediaType, err)
 				return
 			}
@@ -237,9 +243,16 @@ func readLimited(buf []byte, rc io.ReadCloser, declared, max int64) ([]byte, err
 	}
 }
 
-func checkContentType(header string, allowed []string) error {
+// checkContentType accepts header when its media type is one of allowed.
+// plain are the allowed types that parse to themselves (no parameters, no
+// spaces): a header equal to one of them, but for case, is accepted
+// without being parsed.
+func checkContentType(header string, allowed, plain []string) error {
 	if header == "" {
 		return errors.New("bankhook: no Content-Type")
+	}
+	if containsFold(plain, header) {
+		return nil // what parsing would find, without its allocations
 	}
 	mt, _, err := mime.ParseMediaType(header)
 	if err != nil {

@@ -166,11 +166,13 @@ func Handle[E Event](fn func(ctx context.Context, e E) error) http.Handler {
 		}
 		ctx := r.Context()
 		err := callHandler(ctx, fn, e)
+		if err == nil {
+			acknowledge(w, r, http.StatusOK)
+			return
+		}
 		var se *StatusError
 		var pe *PanicError
 		switch {
-		case err == nil:
-			acknowledge(w, r, http.StatusOK)
 		case errors.As(err, &pe):
 			Reject(w, r, http.StatusInternalServerError, ReasonHandlerFailed, err)
 		case errors.As(err, &se) && se.Status >= 100 && se.Status <= 999:
@@ -197,7 +199,7 @@ func callHandler[E Event](ctx context.Context, fn func(context.Context, E) error
 }
 
 func acknowledge(w http.ResponseWriter, r *http.Request, status int) {
-	w.Header().Set("Content-Length", "0")
+	w.Header()["Content-Length"] = headerZero
 	w.WriteHeader(status)
 	obs, s := observerOf(r)
 	var key string

@@ -32,22 +32,21 @@ var _ bankhook.Event = (*Notification)(nil)
 // letters, digits, '_', '-' and '.' are percent-encoded so that the parts
 // cannot run into one another. The key is never empty.
 func (n *Notification) IdempotencyKey() string {
+	var buf [128]byte
 	if n.Object == nil {
-		return string(append(keyPrefix(n.Category, n.EventType), ":none"...))
+		return string(append(appendKeyPrefix(buf[:0], n.Category, n.EventType), ":none"...))
 	}
 	if id, updated := n.Object.identity(); id != 0 && !updated.IsZero() {
 		return identityKey(n.Category, n.EventType, n.Object.ObjectType(), id, updated)
 	}
-	b := appendKeyPart(keyPrefix(n.Category, n.EventType), n.Object.ObjectType())
+	b := appendKeyPart(appendKeyPrefix(buf[:0], n.Category, n.EventType), n.Object.ObjectType())
 	b = append(b, ":sha256="...)
 	sum := objectDigest(n.Object)
 	return string(hex.AppendEncode(b, sum[:]))
 }
 
-// keyPrefix returns "bunq:<category>:<event type>:", in a buffer with room
-// for the rest of a key.
-func keyPrefix(c Category, e EventType) []byte {
-	b := make([]byte, 0, 128)
+// appendKeyPrefix appends "bunq:<category>:<event type>:".
+func appendKeyPrefix(b []byte, c Category, e EventType) []byte {
 	b = append(b, "bunq:"...)
 	b = appendKeyPart(b, string(c))
 	b = append(b, ':')
@@ -57,7 +56,8 @@ func keyPrefix(c Category, e EventType) []byte {
 
 // identityKey is the key of an object with an id and an update time.
 func identityKey(c Category, e EventType, objectType string, id int64, updated Time) string {
-	b := appendKeyPart(keyPrefix(c, e), objectType)
+	var buf [128]byte // a typical key fits: built without an allocation of its own
+	b := appendKeyPart(appendKeyPrefix(buf[:0], c, e), objectType)
 	b = append(b, ':')
 	b = strconv.AppendInt(b, id, 10)
 	b = append(b, '@')
