@@ -3,17 +3,16 @@ package bankhub
 import (
 	"github.com/bankhook/bankhook"
 	"github.com/bankhook/bankhook/internal/jsonscan"
-	"github.com/go-json-experiment/json/jsontext"
 )
 
 // This file is Decode's fast path for the webhook bankHub sends most, a
-// new transaction (TRANSACTIONS/DEFAULT_UPDATE), decoded by hand on a
-// jsonscan.Reader instead of by reflection.
+// new transaction (TRANSACTIONS/DEFAULT_UPDATE), decoded by hand, token by
+// token, instead of by reflection.
 //
-// The body is first checked whole, for depth as Decode checks it and by
-// jsontext under decodeOptions (syntax, UTF-8, unique member names at
-// every level), so the fast path never judges syntax. It then fills the
-// same types, by the same rules per Go type, as the reflective decoder.
+// The body's depth is checked as Decode checks it; then it is read on a
+// jsonscan.Reader, a jsontext Decoder with decodeOptions (syntax, UTF-8,
+// unique member names at every level), filling the same types, by the
+// same rules per Go type, as the reflective decoder.
 // Whenever it meets anything else — another pair, a grant error object, a
 // value the rules refuse, a required member missing, an amount with too
 // many digits — it gives up, and Decode runs the reflective decoder, which
@@ -23,10 +22,10 @@ import (
 // decodeFast decodes body when it is a webhook the fast path handles, and
 // returns nil otherwise.
 func decodeFast(body []byte) *Webhook {
-	if checkDepth(body) != nil || !jsontext.Value(body).IsValid(decodeOptions) {
+	if checkDepth(body) != nil {
 		return nil
 	}
-	r := jsonscan.Get(body)
+	r := jsonscan.Get(body, decodeOptions)
 	defer jsonscan.Put(r)
 	w := fastWebhook(r)
 	if !r.Finish() || w.Type != TypeTransactions || w.Code != CodeDefaultUpdate ||
@@ -189,14 +188,14 @@ func fastDateTime(r *jsonscan.Reader, d *DateTime) {
 // from the body without decoding it, for the receiver's dedupe stage: a
 // duplicate is then answered from the store without being decoded. It
 // reads a new transaction's key (its type, code and transaction id, by the
-// same rules as Decode) and stops as soon as it has it, so the body is
-// neither read to its end nor validated: the receiver checks a duplicate's
-// body before answering it from the store, and decodes a new event's body
-// in full. For any other body ok is false and the body must be decoded for
+// same rules as Decode) and stops as soon as it has it, so the rest of the
+// body is not read, nor checked: the receiver checks a duplicate's body
+// before answering it from the store, and decodes a new event's body in
+// full. For any other body ok is false and the body must be decoded for
 // its key. FuzzDecodeFastPath checks that the key is the decoded webhook's
 // whenever Decode accepts the body.
 func bodyKey(body []byte) (key string, ok bool) {
-	r := jsonscan.Get(body)
+	r := jsonscan.Get(body, decodeOptions)
 	defer jsonscan.Put(r)
 	w := &Webhook{Transaction: new(Transaction)}
 	var haveType, haveCode, haveID bool
@@ -236,7 +235,7 @@ members:
 			break
 		}
 	}
-	if !r.Flush() || w.kind() != kindNewTransaction {
+	if r.Failed() || w.kind() != kindNewTransaction {
 		return "", false
 	}
 	return w.IdempotencyKey(), true

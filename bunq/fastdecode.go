@@ -1,20 +1,17 @@
 package bunq
 
-import (
-	"github.com/bankhook/bankhook/internal/jsonscan"
-	"github.com/go-json-experiment/json/jsontext"
-)
+import "github.com/bankhook/bankhook/internal/jsonscan"
 
 // This file is Decode's fast path: the callbacks bunq sends most — a
 // Payment (MUTATION, PAYMENT) and a MasterCardAction
-// (CARD_TRANSACTION_SUCCESSFUL, CARD_TRANSACTION_FAILED) — decoded by hand
-// on a jsonscan.Reader instead of by reflection.
+// (CARD_TRANSACTION_SUCCESSFUL, CARD_TRANSACTION_FAILED) — decoded by hand,
+// token by token, instead of by reflection.
 //
-// The body is first checked whole by jsontext under decodeOptions, the
-// same rules the reflective decoder reads it with (syntax, UTF-8, unique
-// member names at every level, nesting), so the fast path never has to
-// judge syntax. It then fills the same types the reflective decoder fills,
-// with the same rules per Go type (see jsonscan). Whenever it meets
+// It reads the body on a jsonscan.Reader, a jsontext Decoder with
+// decodeOptions, the rules the reflective decoder reads it with (syntax,
+// UTF-8, unique member names at every level, nesting), and fills the same
+// types the reflective decoder fills, with the same rules per Go type (see
+// jsonscan). Whenever it meets
 // anything else — another object type, a value the rules refuse, a
 // required member missing — it gives up, and Decode runs the reflective
 // decoder on the body, which returns either the same notification or the
@@ -25,10 +22,7 @@ import (
 // decodeFast decodes body when it is a callback the fast path handles,
 // and returns nil otherwise.
 func decodeFast(body []byte) *Notification {
-	if !jsontext.Value(body).IsValid(decodeOptions) {
-		return nil
-	}
-	r := jsonscan.Get(body)
+	r := jsonscan.Get(body, decodeOptions)
 	defer jsonscan.Put(r)
 	n := fastEnvelope(r)
 	if !r.Finish() {
@@ -427,22 +421,18 @@ func fastAvatar(r *jsonscan.Reader) *Avatar {
 	return a
 }
 
-// fastSlice reads an array, each element with elem, or null as nil. The
-// slice is made at its final length before its elements are read, since
-// a string is assigned at Finish through a pointer into the slice. An
+// fastSlice reads an array, each element with elem, or null as nil. An
 // empty array gives an empty slice, not nil, as the reflective decoder
 // does (nil is for null).
 func fastSlice[T any](r *jsonscan.Reader, elem func(*jsonscan.Reader, *T)) []T {
-	s := make([]T, r.Len())
 	if !r.Array() {
 		return nil
 	}
-	for i := 0; r.Elem(); i++ {
-		if i == len(s) {
-			r.Fail()
-			return nil
-		}
-		elem(r, &s[i])
+	s := []T{}
+	for r.Elem() {
+		var e T
+		elem(r, &e)
+		s = append(s, e)
 	}
 	return s
 }
@@ -605,13 +595,13 @@ func fastPaymentArrivalExpected(r *jsonscan.Reader) *PaymentArrivalExpected {
 // stage: a duplicate is then answered from the store without being
 // decoded. It reads the key of a Payment or a MasterCardAction with an id
 // and an update time, by the same rules as Decode, and stops as soon as it
-// has the key, so the body is neither read to its end nor validated: the
+// has the key, so the rest of the body is not read, nor checked: the
 // receiver checks a duplicate's body before answering it from the store,
 // and decodes a new event's body in full. For any other body ok is false
 // and the body must be decoded for its key. FuzzDecodeFastPath checks that
 // the key is the decoded notification's whenever Decode accepts the body.
 func bodyKey(body []byte) (key string, ok bool) {
-	r := jsonscan.Get(body)
+	r := jsonscan.Get(body, decodeOptions)
 	defer jsonscan.Put(r)
 	var (
 		category          Category

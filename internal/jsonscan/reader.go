@@ -1,76 +1,99 @@
-// Package jsonscan reads JSON without reflection, for the decode fast
-// paths of the provider packages (bunq, bankhub).
+// Package jsonscan reads JSON into typed values without reflection, for
+// the decode fast paths of the provider packages (bunq, bankhub).
 //
-// A [Reader] trusts the syntax of its input: the caller first checks the
-// whole body with jsontext.Value.IsValid, under the same options as its
-// reflective decoder (RFC 8259 syntax, valid UTF-8, unique member names,
-// bounded nesting), so the Reader itself has no syntax errors to report and
-// stays small. It is still safe on any input: it never panics, never loops
-// and never reads out of bounds; what it does not expect marks it failed.
+// A [Reader] walks one JSON value token by token on a
+// go-json-experiment/jsontext Decoder, with the options of the provider's
+// reflective decoder, so everything the Reader reads is checked exactly as
+// the reflective decoder checks it: syntax, UTF-8, unique member names
+// in every object (skipped ones included), nesting depth.
 //
 // The typed readers (String, Int64, Float64, Bool, …) follow the rules
 // go-json-experiment applies to the same Go types under the providers'
 // options: null gives the zero value, a JSON string is never a number and
 // a number never a string (except where a method says it accepts both), an
 // integer must be written as one and fit. A value those rules refuse marks
-// the Reader failed as well, and so does anything a caller does not handle
-// itself; the caller then decodes the body again with its reflective
-// decoder, which returns the same result or the error naming the offending
-// value. A fast path built on a Reader therefore only ever has to be right
-// about the values it accepts, and a differential fuzz test checks that.
-//
-// Strings are collected into one buffer and become one Go string at
-// [Reader.Finish], so that decoding an object with twenty text fields
-// allocates once for all of them. The fields share that string's memory:
-// keeping one of them keeps the others' bytes alive, a few hundred bytes
-// per event.
+// the Reader failed, and so does anything a caller does not handle itself
+// and any error of the Decoder; every method of a failed Reader is then a
+// no-op. The caller decodes the body again with its reflective decoder,
+// which returns the same result or the error naming the offending value.
+// A fast path built on a Reader therefore only has to be right about what
+// it accepts, and a differential fuzz test (see scantest) checks that.
 package jsonscan
 
 import (
-	"encoding/binary"
+	"bytes"
+	"hash/maphash"
+	"io"
 	"strconv"
 	"sync"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
 
-// Reader reads one JSON value from a byte slice. Get one with [Get] and
-// return it with [Put]; the zero value reads nothing. A Reader is not safe
-// for concurrent use.
+// Reader reads one JSON value. Get one with [Get] and return it with
+// [Put]. A Reader is not safe for concurrent use.
 type Reader struct {
-	b      []byte
-	i      int  // offset of the next unread byte
-	failed bool // sticky: the input was not what the caller expected
+	dec    *jsontext.Decoder
+	in     bytes.Buffer // the input; jsontext reads a bytes.Buffer in place
+	failed bool         // sticky: the input was not what the caller expected
 
-	name    []byte // the last member name: in the input, or in nameBuf
+	name    []byte // the last member name: in the Decoder's buffer, or in nameBuf
 	nameBuf []byte // the last member name, unescaped, when it had escapes
+	text    []byte // scratch for unescaping a string value
 
-	text    []byte    // the contents of every string read, back to back
-	pending []pending // where each goes once text becomes a string
+	strs strCache
 }
 
-// pending is a string field waiting for Finish: text[start:end] goes to dst.
-type pending struct {
-	dst        *string
-	start, end int
+// strCache keeps recent short strings, so that values that repeat from
+// one body to the next ("EUR", a merchant's name, an account's UUID) are
+// not allocated again. It is the idea of go-json-experiment's string
+// cache, which the reflective decoders use.
+type strCache struct {
+	seed    maphash.Seed
+	entries [256]string
 }
 
-var pool = sync.Pool{New: func() any { return new(Reader) }}
+// maxCached is the longest string strCache keeps: UUIDs and IBANs fit.
+const maxCached = 64
 
-// Get returns a Reader over b, from a pool.
-func Get(b []byte) *Reader {
+func (c *strCache) get(b []byte) string {
+	if len(b) < 2 || len(b) > maxCached {
+		return string(b)
+	}
+	e := &c.entries[maphash.Bytes(c.seed, b)%uint64(len(c.entries))]
+	if *e != string(b) {
+		*e = string(b)
+	}
+	return *e
+}
+
+var pool = sync.Pool{New: func() any {
+	r := new(Reader)
+	r.strs.seed = maphash.MakeSeed()
+	return r
+}}
+
+// Get returns a Reader over b, from a pool, decoding with opts
+// (jsontext's defaults without: no duplicate names, valid UTF-8).
+func Get(b []byte, opts ...jsontext.Options) *Reader {
 	r := pool.Get().(*Reader)
-	r.b, r.i, r.failed = b, 0, false
+	r.in.Reset()
+	r.in.Write(b)
+	if r.dec == nil {
+		r.dec = jsontext.NewDecoder(&r.in, opts...)
+	} else {
+		r.dec.Reset(&r.in, opts...)
+	}
+	r.failed = false
 	return r
 }
 
-// Put returns r to the pool. It forgets the input and every destination
-// it was given, so the pool keeps no body and no decoded value alive.
+// Put returns r to the pool. It forgets its input.
 func Put(r *Reader) {
-	clear(r.pending)
-	r.b, r.name, r.pending, r.text, r.nameBuf = nil, nil, r.pending[:0], r.text[:0], r.nameBuf[:0]
-	if cap(r.text) > 64<<10 || cap(r.pending) > 4096 || cap(r.nameBuf) > 4096 {
-		return // an unusual body: let the collector have its buffers
+	r.in.Reset()
+	r.name = nil
+	if r.in.Cap() > 64<<10 || cap(r.nameBuf) > 4096 || cap(r.text) > 64<<10 {
+		return // an unusual body: let the collector have the buffers
 	}
 	pool.Put(r)
 }
@@ -82,75 +105,28 @@ func (r *Reader) Failed() bool { return r.failed }
 // Fail marks the reader failed: the caller met a value it does not handle.
 func (r *Reader) Fail() { r.failed = true }
 
-// Finish assigns every string read to its destination and reports whether
-// the whole input was read without failure, up to trailing whitespace.
+// Finish reports whether the whole input was read without failure: one
+// value, then only whitespace.
 func (r *Reader) Finish() bool {
-	r.skipSpace()
-	if r.i != len(r.b) {
-		r.failed = true
-	}
-	return r.Flush()
-}
-
-// Flush assigns every string read so far to its destination and reports
-// whether the reader has not failed, for a caller that stops reading
-// before the end of the input. After a failure it assigns nothing.
-func (r *Reader) Flush() bool {
-	if r.failed {
-		return false
-	}
-	if len(r.pending) > 0 {
-		s := string(r.text)
-		for _, p := range r.pending {
-			*p.dst = s[p.start:p.end]
-		}
-		clear(r.pending)
-		r.pending, r.text = r.pending[:0], r.text[:0]
-	}
-	return true
-}
-
-func (r *Reader) skipSpace() {
-	// Indented bodies have long runs of spaces: skip them eight at a time.
-	for r.i+8 <= len(r.b) && binary.LittleEndian.Uint64(r.b[r.i:]) == lows*' ' {
-		r.i += 8
-	}
-	for r.i < len(r.b) {
-		switch r.b[r.i] {
-		case ' ', '\t', '\n', '\r':
-			r.i++
-		default:
-			return
+	if !r.failed {
+		if _, err := r.dec.ReadToken(); err != io.EOF {
+			r.failed = true
 		}
 	}
-}
-
-// peek skips whitespace and returns the next byte, or 0 at the end of the
-// input or after a failure.
-func (r *Reader) peek() byte {
-	if r.failed {
-		return 0
-	}
-	r.skipSpace()
-	if r.i >= len(r.b) {
-		r.failed = true
-		return 0
-	}
-	return r.b[r.i]
+	return !r.failed
 }
 
 // Kind returns the kind of the next value, as jsontext.Kind spells it
-// ('n', 't', 'f', '"', '0', '{', '['), or 0 after a failure.
+// ('n', 't', 'f', '"', '0', '{', '['), or 0 after a failure or at the end
+// of an object or array.
 func (r *Reader) Kind() byte {
-	switch c := r.peek(); c {
-	case 'n', 't', 'f', '"', '{', '[':
-		return c
-	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-		return '0'
-	case 0:
+	if r.failed {
 		return 0
 	}
-	r.failed = true
+	switch k := byte(r.dec.PeekKind()); k {
+	case 'n', 't', 'f', '"', '0', '{', '[':
+		return k
+	}
 	return 0
 }
 
@@ -165,159 +141,151 @@ func (r *Reader) Array() bool { return r.open('[') }
 func (r *Reader) open(delim byte) bool {
 	switch r.Kind() {
 	case delim:
-		r.i++
-		return true
+		r.token()
+		return !r.failed
 	case 'n':
-		r.literal("null")
+		r.token()
 	default:
 		r.failed = true
 	}
 	return false
 }
 
-// Member reads the next member name of the object being read, and the
-// colon after it, and returns true; at the end of the object it reads the
-// closing brace and returns false, as it does after a failure. The name is
-// then [Reader.Name].
+// token reads a delimiter or a literal.
+func (r *Reader) token() {
+	if _, err := r.dec.ReadToken(); err != nil {
+		r.failed = true
+	}
+}
+
+// Member reads the next member name of the object being read and returns
+// true; at the end of the object it reads the closing brace and returns
+// false, as it does after a failure. The name is then [Reader.Name].
 func (r *Reader) Member() bool {
-	switch r.next() {
+	if r.failed {
+		return false
+	}
+	switch r.dec.PeekKind() {
 	case '}':
-		r.i++
+		r.token()
 		return false
 	case '"':
 	default:
 		r.failed = true
 		return false
 	}
-	raw, escaped := r.str()
-	if r.failed {
-		return false
-	}
-	if escaped {
-		var err error
-		if r.nameBuf, err = jsontext.AppendUnquote(r.nameBuf[:0], raw); err != nil {
-			r.failed = true
-			return false
-		}
-		r.name = r.nameBuf
-	} else {
-		r.name = raw[1 : len(raw)-1 : len(raw)-1]
-	}
-	if r.peek() != ':' {
+	raw, err := r.dec.ReadValue() // checks that the name is new in its object
+	if err != nil {
 		r.failed = true
 		return false
 	}
-	r.i++
+	if bytes.IndexByte(raw, '\\') < 0 {
+		r.name = raw[1 : len(raw)-1]
+		return true
+	}
+	if r.nameBuf, err = jsontext.AppendUnquote(r.nameBuf[:0], raw); err != nil {
+		r.failed = true
+		return false
+	}
+	r.name = r.nameBuf
 	return true
 }
 
-// next skips the comma between two members or elements, if that comes
-// next, and returns the byte after it.
-func (r *Reader) next() byte {
-	c := r.peek()
-	if c == ',' {
-		r.i++
-		c = r.peek()
-	}
-	return c
-}
-
 // Name returns the member name the last call to Member read, unescaped.
-// It is valid until the next call to Member.
+// It is valid until the next read.
 func (r *Reader) Name() []byte { return r.name }
-
-// Len returns the number of elements of the array that comes next, without
-// reading it, so that a caller can make a slice of the right length before
-// reading the elements into it: strings are assigned at Finish, through
-// pointers that must still point into the slice by then. It returns 0 for
-// anything but an array.
-func (r *Reader) Len() int {
-	if r.Kind() != '[' {
-		return 0
-	}
-	save := r.i
-	n := r.skipComposite()
-	r.i = save
-	return n
-}
 
 // Elem reports whether another element follows in the array being read;
 // at the end of the array it reads the closing bracket and returns false,
 // as it does after a failure.
 func (r *Reader) Elem() bool {
-	switch r.next() {
+	if r.failed {
+		return false
+	}
+	switch r.dec.PeekKind() {
 	case ']':
-		r.i++
+		r.token()
 		return false
 	case 0:
+		r.failed = true
 		return false
 	}
 	return true
 }
 
-// Value reads the next value and returns its JSON text, which aliases the
-// input. It returns nil after a failure.
+// Value reads the next value and returns its JSON text, valid until the
+// next read. It returns nil after a failure.
 func (r *Reader) Value() []byte {
-	k := r.Kind()
-	start := r.i
-	switch k {
-	case '"':
-		raw, _ := r.str()
-		return raw
-	case '0':
-		for r.i < len(r.b) && isNumberByte(r.b[r.i]) {
-			r.i++
-		}
-	case 'n':
-		r.literal("null")
-	case 't':
-		r.literal("true")
-	case 'f':
-		r.literal("false")
-	case '{', '[':
-		r.skipComposite()
-	default:
-		return nil
-	}
 	if r.failed {
 		return nil
 	}
-	return r.b[start:r.i:r.i]
+	v, err := r.dec.ReadValue()
+	if err != nil {
+		r.failed = true
+		return nil
+	}
+	return v
 }
 
 // Skip reads the next value and ignores it.
-func (r *Reader) Skip() { r.Value() }
+func (r *Reader) Skip() {
+	if !r.failed && r.dec.SkipValue() != nil {
+		r.failed = true
+	}
+}
 
 // String reads a JSON string into *dst, or null as "". Anything else
-// fails. The string is assigned by Finish.
+// fails.
 func (r *Reader) String(dst *string) {
 	switch r.Kind() {
 	case '"':
-		r.text = r.appendString(r.text, dst)
+		if text := r.stringText(); !r.failed {
+			*dst = r.strs.get(text)
+		}
 	case 'n':
-		r.literal("null")
+		r.token()
 		*dst = ""
 	default:
 		r.failed = true
 	}
 }
 
-// Text is String for a caller that must check the text before it takes
-// it: it returns the string's contents, unescaped (valid until the next
-// read), or nil for null.
+// Text is String for a caller that must check the text before it keeps
+// it: it also returns the string's contents, unescaped, valid until the
+// next read (nil for null).
 func (r *Reader) Text(dst *string) []byte {
 	switch r.Kind() {
 	case '"':
-		start := len(r.text)
-		r.text = r.appendString(r.text, dst)
-		return r.text[start:len(r.text):len(r.text)]
+		text := r.stringText()
+		if !r.failed {
+			*dst = r.strs.get(text)
+		}
+		return text
 	case 'n':
-		r.literal("null")
+		r.token()
 		*dst = ""
 	default:
 		r.failed = true
 	}
 	return nil
+}
+
+// stringText reads the JSON string that comes next and returns its
+// contents, unescaped.
+func (r *Reader) stringText() []byte {
+	raw := r.Value()
+	if r.failed {
+		return nil
+	}
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return raw[1 : len(raw)-1]
+	}
+	var err error
+	if r.text, err = jsontext.AppendUnquote(r.text[:0], raw); err != nil {
+		r.failed = true
+		return nil
+	}
+	return r.text
 }
 
 // StringOrNumber reads a JSON string into *dst as String does, and also
@@ -328,31 +296,9 @@ func (r *Reader) StringOrNumber(dst *string) {
 		r.String(dst)
 		return
 	}
-	v := r.Value()
-	start := len(r.text)
-	r.text = append(r.text, v...)
-	r.pending = append(r.pending, pending{dst, start, len(r.text)})
-}
-
-// appendString reads the JSON string that comes next, appends its
-// contents to text and records dst as their destination.
-func (r *Reader) appendString(text []byte, dst *string) []byte {
-	raw, escaped := r.str()
-	if r.failed {
-		return text
+	if v := r.Value(); !r.failed {
+		*dst = r.strs.get(v)
 	}
-	start := len(text)
-	if escaped {
-		var err error
-		if text, err = jsontext.AppendUnquote(text, raw); err != nil {
-			r.failed = true
-			return text[:start]
-		}
-	} else {
-		text = append(text, raw[1:len(raw)-1]...)
-	}
-	r.pending = append(r.pending, pending{dst, start, len(text)})
-	return text
 }
 
 // Int64 reads a JSON number that is an integer in int64's range, written
@@ -373,7 +319,7 @@ func (r *Reader) integer(bits int) int64 {
 		}
 		return n
 	case 'n':
-		r.literal("null")
+		r.token()
 	default:
 		r.failed = true
 	}
@@ -417,6 +363,9 @@ func (r *Reader) Float64(dst *float64) {
 	switch r.Kind() {
 	case '0':
 		v := r.Value()
+		if r.failed {
+			return
+		}
 		f, err := strconv.ParseFloat(string(v), 64)
 		if err != nil {
 			r.failed = true
@@ -424,7 +373,7 @@ func (r *Reader) Float64(dst *float64) {
 		}
 		*dst = f
 	case 'n':
-		r.literal("null")
+		r.token()
 		*dst = 0
 	default:
 		r.failed = true
@@ -435,115 +384,15 @@ func (r *Reader) Float64(dst *float64) {
 func (r *Reader) Bool(dst *bool) {
 	switch r.Kind() {
 	case 't':
-		r.literal("true")
+		r.token()
 		*dst = true
 	case 'f':
-		r.literal("false")
+		r.token()
 		*dst = false
 	case 'n':
-		r.literal("null")
+		r.token()
 		*dst = false
 	default:
 		r.failed = true
 	}
-}
-
-// literal reads the literal lit, which the next byte starts.
-func (r *Reader) literal(lit string) {
-	if string(r.b[r.i:min(r.i+len(lit), len(r.b))]) != lit {
-		r.failed = true
-		return
-	}
-	r.i += len(lit)
-}
-
-// str reads the string that starts at r.i and returns it with its quotes,
-// and whether it holds escapes. It looks at eight bytes at a time for a
-// quote or a backslash.
-func (r *Reader) str() (raw []byte, escaped bool) {
-	b := r.b
-	start := r.i
-	j := start + 1
-	for {
-		for j+8 <= len(b) && !hasQuoteOrBackslash(binary.LittleEndian.Uint64(b[j:])) {
-			j += 8
-		}
-		if j >= len(b) {
-			break
-		}
-		switch b[j] {
-		case '"':
-			r.i = j + 1
-			return b[start:r.i:r.i], escaped
-		case '\\':
-			escaped = true
-			j += 2 // the escaped byte cannot end the string
-		default:
-			j++
-		}
-	}
-	r.failed = true
-	return nil, false
-}
-
-// Bit tricks on eight bytes at once: lows has the low bit of every byte
-// set, highs the high bit; see "Determine if a word has a byte equal to n"
-// in Sean Anderson's Bit Twiddling Hacks.
-const (
-	lows  = 0x0101010101010101
-	highs = 0x8080808080808080
-)
-
-// hasZeroByte reports whether one of x's bytes is zero.
-func hasZeroByte(x uint64) bool { return (x-lows)&^x&highs != 0 }
-
-// hasQuoteOrBackslash reports whether one of x's bytes is '"' or '\\'.
-func hasQuoteOrBackslash(x uint64) bool {
-	return hasZeroByte(x^(lows*'"')) || hasZeroByte(x^(lows*'\\'))
-}
-
-// skipComposite reads the object or array that starts at r.i, and
-// returns the number of its members or elements.
-func (r *Reader) skipComposite() (n int) {
-	depth := 0
-	for r.i < len(r.b) {
-		switch c := r.b[r.i]; c {
-		case '"':
-			if depth == 1 && n == 0 {
-				n = 1
-			}
-			r.str()
-			if r.failed {
-				return 0
-			}
-			continue
-		case '{', '[':
-			if depth == 1 && n == 0 {
-				n = 1
-			}
-			depth++
-		case '}', ']':
-			depth--
-			if depth == 0 {
-				r.i++
-				return n
-			}
-		case ',':
-			if depth == 1 {
-				n++
-			}
-		case ' ', '\t', '\n', '\r', ':':
-		default: // a number or a literal
-			if depth == 1 && n == 0 {
-				n = 1
-			}
-		}
-		r.i++
-	}
-	r.failed = true
-	return 0
-}
-
-func isNumberByte(c byte) bool {
-	return '0' <= c && c <= '9' || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E'
 }
