@@ -26,6 +26,9 @@ type reqState struct {
 
 	event    any
 	eventSet bool
+	// decodeLater decodes the body for EventFrom when the receiver read
+	// the dedupe key from the body instead (ReceiverOptions.BodyKey).
+	decodeLater func(*reqState) (Event, bool)
 
 	key string // idempotency key, once Dedupe has computed it
 

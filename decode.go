@@ -101,9 +101,17 @@ func decodeInput(r *http.Request, s *reqState, borrow bool) ([]byte, bool) {
 }
 
 // EventFrom returns the event [Decode] kept in ctx, if there is one of type E.
+// A receiver that answered a duplicate from its store without decoding it
+// (see ReceiverOptions.BodyKey) decodes it on the first call, while the
+// request is being served.
 func EventFrom[E Event](ctx context.Context) (E, bool) {
 	var zero E
 	s := stateFrom(ctx)
+	if s != nil && !s.eventSet && s.decodeLater != nil {
+		later := s.decodeLater
+		s.decodeLater = nil
+		s.event, s.eventSet = later(s)
+	}
 	if s == nil || !s.eventSet {
 		return zero, false
 	}

@@ -187,7 +187,21 @@ func NewReceiver[E Event](decode func([]byte) (E, error), handle func(context.Co
 // is kept for the decode stage after Dedupe. A body decode refuses is
 // answered by Dedupe as the decode stage would answer it: 400
 // bad_payload, naming the field.
+//
+// A key read from the body leaves the event undecoded; EventFrom decodes
+// it if it is asked for it (an Observer of a duplicate may be).
 func keyBeforeDecode[E Event](decode func([]byte) (E, error), bodyKey func([]byte) (string, bool), borrow bool) func(*http.Request) (string, error) {
+	later := func(s *reqState) (Event, bool) {
+		body, ok := borrowedBody(s) // only while the request is served
+		if !ok {
+			return nil, false
+		}
+		if !borrow {
+			body = s.kept.stable()
+		}
+		e, err := decode(body)
+		return e, err == nil
+	}
 	return func(r *http.Request) (string, error) {
 		s := stateFrom(r.Context())
 		body, ok := decodeInput(r, s, borrow)
@@ -195,6 +209,7 @@ func keyBeforeDecode[E Event](decode func([]byte) (E, error), bodyKey func([]byt
 			return "", ErrNoBody
 		}
 		if k, ok := bodyKey(body); ok {
+			s.decodeLater = later
 			return k, nil
 		}
 		e, err := decode(body)

@@ -165,3 +165,39 @@ func TestNewReceiverBodyKeyIgnoredWithKey(t *testing.T) {
 	assert.Equal(t, http.StatusOK, rec.Code)
 	assert.NoError(t, keyErr)
 }
+
+// TestNewReceiverBodyKeyEventFrom: a duplicate answered without decoding
+// is decoded for an Observer that asks EventFrom for it, and only then.
+func TestNewReceiverBodyKeyEventFrom(t *testing.T) {
+	decoded := 0
+	var seen []string
+	h, err := bankhook.NewReceiver(func(b []byte) (*orderPaid, error) {
+		decoded++
+		return decodeOrderPaid(b)
+	}, func(context.Context, *orderPaid) error { return nil }, bankhook.ReceiverOptions{
+		Tokens: []string{"s3cret"},
+		Observer: bankhook.ObserverFuncs{OnHandled: func(r *http.Request, o bankhook.Outcome) {
+			if !o.Replayed || len(seen) > 0 {
+				return
+			}
+			e, ok := bankhook.EventFrom[*orderPaid](r.Context())
+			require.True(t, ok)
+			seen = append(seen, e.ID)
+		}},
+		BodyKey: func([]byte) (string, bool) { return "shop:order-paid:A-30", true },
+	})
+	require.NoError(t, err)
+	post := func() int {
+		r := httptest.NewRequest(http.MethodPost, "/hook?token=s3cret", strings.NewReader(`{"id":"A-30","amount":"1.00"}`))
+		r.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		return rec.Code
+	}
+	require.Equal(t, http.StatusOK, post())
+	require.Equal(t, http.StatusOK, post())
+	assert.Equal(t, []string{"A-30"}, seen)
+	assert.Equal(t, 2, decoded, "decoded for the handler, then for the Observer of the duplicate")
+	require.Equal(t, http.StatusOK, post())
+	assert.Equal(t, 2, decoded, "not decoded when nobody asks")
+}
