@@ -2,6 +2,7 @@ package bankhook
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/netip"
 	"time"
@@ -33,6 +34,9 @@ type reqState struct {
 	key string // idempotency key, once Dedupe has computed it
 
 	rec statusRecorder // Dedupe's view of the handler's answer
+
+	deadline     deadlineCtx // Deadline's context, when deadlineUsed
+	deadlineUsed bool        // a second Deadline in a chain makes its own
 }
 
 func stateFrom(ctx context.Context) *reqState {
@@ -46,6 +50,25 @@ func withState(r *http.Request) (*reqState, *http.Request) {
 	if s := stateFrom(r.Context()); s != nil {
 		return s, r
 	}
-	s := &reqState{}
-	return s, r.WithContext(context.WithValue(r.Context(), stateKey{}, s))
+	c := &stateCtx{Context: r.Context()}
+	return &c.s, r.WithContext(c)
 }
+
+// stateCtx is the request's context with its state attached: what
+// context.WithValue(parent, stateKey{}, &reqState{}) would give, in one
+// allocation instead of two.
+type stateCtx struct {
+	context.Context
+	s reqState
+}
+
+// Value returns the state for stateKey, and asks the parent otherwise.
+func (c *stateCtx) Value(key any) any {
+	if _, ok := key.(stateKey); ok {
+		return &c.s
+	}
+	return c.Context.Value(key)
+}
+
+// String names the context for debugging, as the standard contexts do.
+func (c *stateCtx) String() string { return fmt.Sprint(c.Context) + ".WithValue(bankhook state)" }

@@ -24,7 +24,13 @@ func Deadline(d time.Duration) Middleware {
 			return next
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx := &deadlineCtx{parent: r.Context(), at: time.Now().Add(d)}
+			var ctx *deadlineCtx
+			if s := stateFrom(r.Context()); s != nil && !s.deadlineUsed {
+				ctx, s.deadlineUsed = &s.deadline, true // the request's state has room for it
+			} else {
+				ctx = new(deadlineCtx)
+			}
+			ctx.parent, ctx.at = r.Context(), time.Now().Add(d)
 			defer ctx.stop()
 			next.ServeHTTP(w, r.WithContext(ctx))
 		})

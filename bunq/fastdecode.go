@@ -49,7 +49,7 @@ func fastEnvelope(r *jsonscan.Reader) *Notification {
 		}
 		n = fastNotification(r)
 	}
-	if n == nil || n.Object == nil {
+	if n == nil {
 		r.Fail()
 	}
 	return n
@@ -57,44 +57,108 @@ func fastEnvelope(r *jsonscan.Reader) *Notification {
 
 // fastNotification reads the envelope's members, the opening brace read.
 func fastNotification(r *jsonscan.Reader) *Notification {
-	n := new(Notification)
+	var (
+		targetURL string
+		category  Category
+		eventType EventType
+		n         *Notification // made with its object
+	)
 	for r.Member() {
 		switch string(r.Name()) {
 		case "target_url":
-			r.String(&n.TargetURL)
+			r.String(&targetURL)
 		case "category":
-			if err := n.Category.unmarshalValue(r.Value()); err != nil {
+			if err := category.unmarshalValue(r.Value()); err != nil {
 				r.Fail()
 			}
 		case "event_type":
-			if err := n.EventType.unmarshalValue(r.Value()); err != nil {
+			if err := eventType.unmarshalValue(r.Value()); err != nil {
 				r.Fail()
 			}
 		case "object":
-			n.Object = fastObject(r)
+			n = fastObject(r)
 		default:
 			r.Skip()
 		}
 	}
+	if n == nil {
+		r.Fail() // no object: refused, with its path, by the reflective decoder
+		return nil
+	}
+	n.TargetURL, n.Category, n.EventType = targetURL, category, eventType
 	return n
 }
 
-// fastObject reads {"<Type>":{…}} for the types the fast path handles.
-func fastObject(r *jsonscan.Reader) Object {
+// block holds a notification, its object, and the nested objects a
+// Payment or a MasterCardAction usually has, so that decoding one takes
+// one allocation for them all instead of one each; what does not fit (a
+// third label, an address) is allocated on its own. The values share the
+// block's memory: keeping one of them keeps the block, about 2 KB.
+type block[T any] struct {
+	n   Notification
+	obj T
+	nested
+}
+
+// nested hands out the block's nested objects.
+type nested struct {
+	labels          [2]LabelMonetaryAccount
+	users           [2]LabelUser
+	avatars         [3]Avatar
+	geo             Geolocation
+	nLabels, nUsers int
+	nAvatars, nGeo  int
+}
+
+func (b *nested) label() *LabelMonetaryAccount {
+	if b.nLabels < len(b.labels) {
+		b.nLabels++
+		return &b.labels[b.nLabels-1]
+	}
+	return new(LabelMonetaryAccount)
+}
+
+func (b *nested) user() *LabelUser {
+	if b.nUsers < len(b.users) {
+		b.nUsers++
+		return &b.users[b.nUsers-1]
+	}
+	return new(LabelUser)
+}
+
+func (b *nested) avatar() *Avatar {
+	if b.nAvatars < len(b.avatars) {
+		b.nAvatars++
+		return &b.avatars[b.nAvatars-1]
+	}
+	return new(Avatar)
+}
+
+func (b *nested) geolocation() *Geolocation {
+	if b.nGeo == 0 {
+		b.nGeo++
+		return &b.geo
+	}
+	return new(Geolocation)
+}
+
+// fastObject reads {"<Type>":{…}} for the types the fast path handles,
+// and returns the notification that holds it.
+func fastObject(r *jsonscan.Reader) *Notification {
 	if !r.Object() || !r.Member() {
 		r.Fail()
 		return nil
 	}
-	var obj Object
+	var n *Notification
 	switch string(r.Name()) {
 	case "Payment":
-		p := new(Payment)
-		fastPayment(r, p)
-		obj = p
+		b := new(block[Payment])
+		fastPayment(r, &b.obj, &b.nested)
+		b.n.Object, n = &b.obj, &b.n
 	case "MasterCardAction":
-		m := new(MasterCardAction)
-		fastMasterCardAction(r, m)
-		obj = m
+		b := new(block[MasterCardAction])
+		fastMasterCardAction(r, &b.obj, &b.nested)
+		b.n.Object, n = &b.obj, &b.n
 	default:
 		r.Fail()
 		return nil
@@ -102,10 +166,10 @@ func fastObject(r *jsonscan.Reader) Object {
 	if r.Member() { // a second object
 		r.Fail()
 	}
-	return obj
+	return n
 }
 
-func fastPayment(r *jsonscan.Reader, p *Payment) {
+func fastPayment(r *jsonscan.Reader, p *Payment, b *nested) {
 	if !r.Object() {
 		r.Fail() // a null object is refused
 		return
@@ -133,13 +197,13 @@ func fastPayment(r *jsonscan.Reader, p *Payment) {
 		case "maturity_date":
 			r.String(&p.MaturityDate)
 		case "alias":
-			p.Alias = fastLabelMonetaryAccount(r)
+			p.Alias = fastLabelMonetaryAccount(r, b)
 		case "counterparty_alias":
-			p.CounterpartyAlias = fastLabelMonetaryAccount(r)
+			p.CounterpartyAlias = fastLabelMonetaryAccount(r, b)
 		case "attachment":
 			p.Attachment = fastSlice(r, fastAttachmentRef)
 		case "geolocation":
-			p.Geolocation = fastGeolocation(r)
+			p.Geolocation = fastGeolocation(r, b)
 		case "batch_id":
 			r.Int64(&p.BatchID)
 		case "scheduled_id":
@@ -172,7 +236,7 @@ func fastPayment(r *jsonscan.Reader, p *Payment) {
 	}
 }
 
-func fastMasterCardAction(r *jsonscan.Reader, m *MasterCardAction) {
+func fastMasterCardAction(r *jsonscan.Reader, m *MasterCardAction, b *nested) {
 	if !r.Object() {
 		r.Fail() // a null object is refused
 		return
@@ -230,11 +294,11 @@ func fastMasterCardAction(r *jsonscan.Reader, m *MasterCardAction) {
 		case "city":
 			r.String(&m.City)
 		case "alias":
-			m.Alias = fastLabelMonetaryAccount(r)
+			m.Alias = fastLabelMonetaryAccount(r, b)
 		case "counterparty_alias":
-			m.CounterpartyAlias = fastLabelMonetaryAccount(r)
+			m.CounterpartyAlias = fastLabelMonetaryAccount(r, b)
 		case "label_card":
-			m.LabelCard = fastLabelCard(r)
+			m.LabelCard = fastLabelCard(r, b)
 		case "merchant_id":
 			fastIdentifier(r, &m.MerchantID)
 		case "merchant_category_code":
@@ -309,11 +373,11 @@ func fastAmount(r *jsonscan.Reader, a *Amount) {
 	}
 }
 
-func fastLabelMonetaryAccount(r *jsonscan.Reader) *LabelMonetaryAccount {
+func fastLabelMonetaryAccount(r *jsonscan.Reader, b *nested) *LabelMonetaryAccount {
 	if !r.Object() {
 		return nil
 	}
-	l := new(LabelMonetaryAccount)
+	l := b.label()
 	for r.Member() {
 		switch string(r.Name()) {
 		case "iban":
@@ -321,9 +385,9 @@ func fastLabelMonetaryAccount(r *jsonscan.Reader) *LabelMonetaryAccount {
 		case "display_name":
 			r.String(&l.DisplayName)
 		case "avatar":
-			l.Avatar = fastAvatar(r)
+			l.Avatar = fastAvatar(r, b)
 		case "label_user":
-			l.LabelUser = fastLabelUser(r)
+			l.LabelUser = fastLabelUser(r, b)
 		case "country":
 			r.String(&l.Country)
 		case "bunq_me":
@@ -347,11 +411,11 @@ func fastLabelMonetaryAccount(r *jsonscan.Reader) *LabelMonetaryAccount {
 	return l
 }
 
-func fastLabelUser(r *jsonscan.Reader) *LabelUser {
+func fastLabelUser(r *jsonscan.Reader, b *nested) *LabelUser {
 	if !r.Object() {
 		return nil
 	}
-	u := new(LabelUser)
+	u := b.user()
 	for r.Member() {
 		switch string(r.Name()) {
 		case "uuid":
@@ -361,7 +425,7 @@ func fastLabelUser(r *jsonscan.Reader) *LabelUser {
 		case "country":
 			r.String(&u.Country)
 		case "avatar":
-			u.Avatar = fastAvatar(r)
+			u.Avatar = fastAvatar(r, b)
 		case "public_nick_name":
 			r.String(&u.PublicNickName)
 		case "type":
@@ -373,7 +437,7 @@ func fastLabelUser(r *jsonscan.Reader) *LabelUser {
 	return u
 }
 
-func fastLabelCard(r *jsonscan.Reader) *LabelCard {
+func fastLabelCard(r *jsonscan.Reader, b *nested) *LabelCard {
 	if !r.Object() {
 		return nil
 	}
@@ -391,7 +455,7 @@ func fastLabelCard(r *jsonscan.Reader) *LabelCard {
 		case "status":
 			r.String(&c.Status)
 		case "label_user":
-			c.LabelUser = fastLabelUser(r)
+			c.LabelUser = fastLabelUser(r, b)
 		default:
 			r.Skip()
 		}
@@ -399,11 +463,11 @@ func fastLabelCard(r *jsonscan.Reader) *LabelCard {
 	return c
 }
 
-func fastAvatar(r *jsonscan.Reader) *Avatar {
+func fastAvatar(r *jsonscan.Reader, b *nested) *Avatar {
 	if !r.Object() {
 		return nil
 	}
-	a := new(Avatar)
+	a := b.avatar()
 	for r.Member() {
 		switch string(r.Name()) {
 		case "uuid":
@@ -516,11 +580,11 @@ func fastPointer(r *jsonscan.Reader) *Pointer {
 	return p
 }
 
-func fastGeolocation(r *jsonscan.Reader) *Geolocation {
+func fastGeolocation(r *jsonscan.Reader, b *nested) *Geolocation {
 	if !r.Object() {
 		return nil
 	}
-	g := new(Geolocation)
+	g := b.geolocation()
 	for r.Member() {
 		switch string(r.Name()) {
 		case "latitude":

@@ -34,7 +34,7 @@ import (
 // [Put]. A Reader is not safe for concurrent use.
 type Reader struct {
 	dec    *jsontext.Decoder
-	in     bytes.Buffer // the input; jsontext reads a bytes.Buffer in place
+	in     bytes.Buffer // over the input, which jsontext then reads in place
 	failed bool         // sticky: the input was not what the caller expected
 
 	name    []byte // the last member name: in the Decoder's buffer, or in nameBuf
@@ -77,8 +77,7 @@ var pool = sync.Pool{New: func() any {
 // (jsontext's defaults without: no duplicate names, valid UTF-8).
 func Get(b []byte, opts ...jsontext.Options) *Reader {
 	r := pool.Get().(*Reader)
-	r.in.Reset()
-	r.in.Write(b)
+	r.in = *bytes.NewBuffer(b) // read in place: jsontext never writes into a bytes.Buffer's bytes
 	if r.dec == nil {
 		r.dec = jsontext.NewDecoder(&r.in, opts...)
 	} else {
@@ -90,9 +89,9 @@ func Get(b []byte, opts ...jsontext.Options) *Reader {
 
 // Put returns r to the pool. It forgets its input.
 func Put(r *Reader) {
-	r.in.Reset()
+	r.in = bytes.Buffer{}
 	r.name = nil
-	if r.in.Cap() > 64<<10 || cap(r.nameBuf) > 4096 || cap(r.text) > 64<<10 {
+	if cap(r.nameBuf) > 4096 || cap(r.text) > 64<<10 {
 		return // an unusual body: let the collector have the buffers
 	}
 	pool.Put(r)

@@ -27,9 +27,15 @@ type Decoders[E interface{ IdempotencyKey() string }] struct {
 // key and the same encoding; and a key BodyKey reads from a body the
 // reflective decoder accepts is the decoded event's key. A body the fast
 // path declines is the reflective decoder's to answer, so it is not
-// compared.
+// compared. None of them may change the body.
 func (d Decoders[E]) Check(t testing.TB, body []byte) {
 	t.Helper()
+	orig := string(body)
+	defer func() {
+		if string(body) != orig {
+			t.Fatalf("decoding changed the body it read:\n%s\n%s", orig, body)
+		}
+	}()
 	if key, ok := d.BodyKey(body); ok {
 		if e, err := d.Reflect(body); err == nil && e.IdempotencyKey() != key {
 			t.Fatalf("the key read from the body, %q, is not the decoded event's, %q:\n%s", key, e.IdempotencyKey(), body)
