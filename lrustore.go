@@ -80,7 +80,8 @@ func NewLRUStore(capacity int) *LRUStore {
 }
 
 // NewLRUStoreWith returns an in-memory store configured by o. Its memory
-// grows with the keys it holds, up to about 80 bytes a key at capacity.
+// grows with the keys it holds: about 60 bytes a key (6 MB for the default
+// 100,000, measured by bench's BenchmarkDedupeMemory).
 func NewLRUStoreWith(o LRUStoreOptions) *LRUStore {
 	if o.Capacity <= 0 {
 		o.Capacity = DefaultLRUCapacity
