@@ -233,16 +233,19 @@ func (r *Reader) Skip() {
 	}
 }
 
+// The typed readers read the next value whole with one ReadValue and
+// look at its first byte, rather than peeking at its kind first: a value
+// of the wrong kind fails the Reader either way.
+
 // String reads a JSON string into *dst, or null as "". Anything else
 // fails.
 func (r *Reader) String(dst *string) {
-	switch r.Kind() {
+	switch v := r.Value(); kindOf(v) {
 	case '"':
-		if text := r.stringText(); !r.failed {
+		if text := r.unquote(v); !r.failed {
 			*dst = r.strs.get(text)
 		}
 	case 'n':
-		r.token()
 		*dst = ""
 	default:
 		r.failed = true
@@ -253,15 +256,14 @@ func (r *Reader) String(dst *string) {
 // it: it also returns the string's contents, unescaped, valid until the
 // next read (nil for null).
 func (r *Reader) Text(dst *string) []byte {
-	switch r.Kind() {
+	switch v := r.Value(); kindOf(v) {
 	case '"':
-		text := r.stringText()
+		text := r.unquote(v)
 		if !r.failed {
 			*dst = r.strs.get(text)
 		}
 		return text
 	case 'n':
-		r.token()
 		*dst = ""
 	default:
 		r.failed = true
@@ -269,35 +271,48 @@ func (r *Reader) Text(dst *string) []byte {
 	return nil
 }
 
-// stringText reads the JSON string that comes next and returns its
-// contents, unescaped.
-func (r *Reader) stringText() []byte {
-	raw := r.Value()
-	if r.failed {
-		return nil
-	}
-	if bytes.IndexByte(raw, '\\') < 0 {
-		return raw[1 : len(raw)-1]
-	}
-	var err error
-	if r.text, err = jsontext.AppendUnquote(r.text[:0], raw); err != nil {
-		r.failed = true
-		return nil
-	}
-	return r.text
-}
-
 // StringOrNumber reads a JSON string into *dst as String does, and also
 // accepts a JSON number, whose text it keeps digit for digit
 // (12345678901234567890 gives "12345678901234567890").
 func (r *Reader) StringOrNumber(dst *string) {
-	if r.Kind() != '0' {
-		r.String(dst)
-		return
-	}
-	if v := r.Value(); !r.failed {
+	switch v := r.Value(); kindOf(v) {
+	case '"':
+		if text := r.unquote(v); !r.failed {
+			*dst = r.strs.get(text)
+		}
+	case '0':
 		*dst = r.strs.get(v)
+	case 'n':
+		*dst = ""
+	default:
+		r.failed = true
 	}
+}
+
+// kindOf returns the kind of the JSON value v, as Kind spells it, or 0
+// for nil (a failed read).
+func kindOf(v []byte) byte {
+	if len(v) == 0 {
+		return 0
+	}
+	switch c := v[0]; c {
+	case 'n', 't', 'f', '"', '{', '[':
+		return c
+	}
+	return '0'
+}
+
+// unquote returns the contents of the JSON string v, unescaped.
+func (r *Reader) unquote(v []byte) []byte {
+	if bytes.IndexByte(v, '\\') < 0 {
+		return v[1 : len(v)-1]
+	}
+	var err error
+	if r.text, err = jsontext.AppendUnquote(r.text[:0], v); err != nil {
+		r.failed = true
+		return nil
+	}
+	return r.text
 }
 
 // Int64 reads a JSON number that is an integer in int64's range, written
@@ -310,15 +325,14 @@ func (r *Reader) Int(dst *int) { *dst = int(r.integer(strconv.IntSize)) }
 
 // integer reads what Int64 reads, for a signed integer of the given bits.
 func (r *Reader) integer(bits int) int64 {
-	switch r.Kind() {
+	switch v := r.Value(); kindOf(v) {
 	case '0':
-		n, ok := parseInt(r.Value(), bits)
+		n, ok := parseInt(v, bits)
 		if !ok {
 			r.failed = true
 		}
 		return n
 	case 'n':
-		r.token()
 	default:
 		r.failed = true
 	}
@@ -359,12 +373,8 @@ func parseInt(v []byte, bits int) (int64, bool) {
 // Float64 reads a JSON number into *dst, or null as 0. A number out of
 // float64's range fails, as a quoted number does.
 func (r *Reader) Float64(dst *float64) {
-	switch r.Kind() {
+	switch v := r.Value(); kindOf(v) {
 	case '0':
-		v := r.Value()
-		if r.failed {
-			return
-		}
 		f, err := strconv.ParseFloat(string(v), 64)
 		if err != nil {
 			r.failed = true
@@ -372,7 +382,6 @@ func (r *Reader) Float64(dst *float64) {
 		}
 		*dst = f
 	case 'n':
-		r.token()
 		*dst = 0
 	default:
 		r.failed = true
@@ -381,15 +390,10 @@ func (r *Reader) Float64(dst *float64) {
 
 // Bool reads true or false into *dst, or null as false.
 func (r *Reader) Bool(dst *bool) {
-	switch r.Kind() {
+	switch v := r.Value(); kindOf(v) {
 	case 't':
-		r.token()
 		*dst = true
-	case 'f':
-		r.token()
-		*dst = false
-	case 'n':
-		r.token()
+	case 'f', 'n':
 		*dst = false
 	default:
 		r.failed = true
