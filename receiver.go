@@ -70,7 +70,9 @@ type ReceiverOptions struct {
 	// go-json-experiment into strings, structs and json.RawMessage). It
 	// then reads ReadBody's pooled buffer itself, which saves a copy of
 	// the body per request. Default false: decode gets a copy of its own,
-	// which it may keep.
+	// which it may keep. The bank presets (bunq.NewReceiver,
+	// bankhub.NewReceiver) set it for their own decoders, whatever their
+	// Config holds.
 	DecodeCopies bool
 	// BodyKey, when set, reads the idempotency key straight from a body,
 	// without decoding it, and reports false when it cannot tell. The
@@ -87,7 +89,8 @@ type ReceiverOptions struct {
 	// may be anything, and BodyKey need not check the body (it may stop
 	// reading once it has the key). BodyKey is given the body decode is
 	// given (see DecodeCopies). It is ignored when Dedupe.Key is set.
-	// Default nil: decode, then ask the store.
+	// Default nil: decode, then ask the store. The bank presets set it to
+	// their own key reader, whatever their Config holds.
 	BodyKey func(body []byte) (key string, ok bool)
 }
 
