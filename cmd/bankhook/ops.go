@@ -42,7 +42,7 @@ func (c *serveConfig) allowlists(ctx context.Context, logger *slog.Logger) (list
 // readiness is /readyz: the output, and Redis when it holds the dedupe
 // store (client nil otherwise).
 func readiness(logger *slog.Logger, out *output.Writer, client *redis.Client) *ready.Checker {
-	checks := []ready.Check{{Name: "output", Func: func(context.Context) error { return out.Check() }}}
+	checks := []ready.Check{{Name: "output", Func: out.Check}}
 	if client != nil {
 		checks = append(checks, ready.Check{Name: "redis", Func: func(ctx context.Context) error { return client.Ping(ctx).Err() }})
 	}

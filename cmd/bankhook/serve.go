@@ -25,6 +25,8 @@ import (
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/inspect"
 )
 
+// serveUsage is serve's usage text. The dedupe store's TTL and capacity it
+// names are the library's defaults (a test checks them).
 const serveUsage = `Usage: bankhook serve [flags]
 
 Receives bunq callbacks at /bunq and bankHub webhooks at /bankhub through
@@ -35,16 +37,27 @@ time to --out as one JSON line:
   {"provider":"bunq","key":"…","category":"MUTATION","event_type":"MUTATION_CREATED",
    "object_type":"Payment","received_at":"2025-03-14T09:12:44.5Z","event":{…},"raw":{…}}
 
-The line is written and synced before the bank is answered 2xx; when it
-cannot be, the bank gets a 5xx and delivers the event again. A duplicate
+The line is written and synced before the bank is answered 2xx;
+concurrent events share one write and one fsync. When the line cannot be
+written, the bank gets a 5xx and delivers the event again. A duplicate
 delivery is answered from the dedupe store and writes no line.
+
+Restarts: with a --out file, serve reads the keys of its newest lines back
+into the in-memory dedupe store when it starts (those of the last 72 h, up
+to 100,000 a bank), so a retry that arrives after a restart is answered as
+a replay, without a second line. A last line cut short by a crash is
+removed first (it belongs to no acknowledged event), and a file that is not
+bankhook's output is refused, never written to. With --out - (standard
+output) there is nothing to read back: the store starts empty. With --redis
+the shared store remembers the handled events itself and --out is not read
+back (only checked and repaired).
 
 With --forward URL each event's line is POSTed (application/json, with an
 Idempotency-Key header holding the key) to URL first; only when URL answers
 2xx is the line written to --out and the bank answered 2xx, otherwise the
 bank gets 502 and retries. --out therefore lists acknowledged events; the
-forward target may see an event again if writing --out then fails, so it
-should deduplicate by key.
+forward target may see an event again if writing --out then fails or serve
+crashes before the line is synced, so it should deduplicate by key.
 
 With --dev (or --inspect ADDR) a delivery inspector runs on a loopback
 listener of its own, 127.0.0.1:4040 unless --inspect says otherwise: a
@@ -137,7 +150,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&c.burst, "burst", 0, fmt.Sprintf("burst of requests allowed per client address and bank (0 means %d)", bankhook.DefaultBurst))
 	fs.Int64Var(&c.maxBody, "max-body", 0, fmt.Sprintf("largest body accepted, in `bytes` (0 means %d)", bankhook.DefaultMaxBody))
 	fs.StringVar(&c.redis, "redis", "", "Redis `address` (host:port or redis:// URL) of the dedupe store shared by both endpoints and by every replica; default in memory")
-	fs.StringVar(&c.out, "out", "-", "`file` the event lines are appended to; - is standard output")
+	fs.StringVar(&c.out, "out", "-", "`file` the event lines are appended to, and read back on start; - is standard output")
 	fs.StringVar(&c.forward, "forward", "", "`URL` each event line is POSTed to before the bank is acknowledged")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "certificate chain `file` (PEM) to serve HTTPS with; needs --tls-key")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "private key `file` (PEM) of --tls-cert")

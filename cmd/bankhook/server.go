@@ -21,13 +21,21 @@ import (
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/metrics"
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/output"
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/redact"
-	"github.com/bankhook/bankhook/redisstore"
 )
 
 // run serves until ctx ends, then shuts down gracefully. The error is for
 // a server that could not start or stop cleanly.
 func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Writer) (err error) {
-	out, err := output.Open(c.out, stdout)
+	stores, client, err := c.dedupeStores(ctx, logger)
+	if err != nil {
+		return err
+	}
+	var redisAddr string // host:port, for the log: a URL may hold a password
+	if client != nil {
+		defer client.Close()
+		redisAddr = client.Options().Addr
+	}
+	out, err := output.Open(c.out, stdout, output.Options{MaxLineBytes: c.maxLineBytes(), Logger: logger})
 	if err != nil {
 		return err
 	}
@@ -36,20 +44,6 @@ func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Wr
 			err = errors.Join(err, fmt.Errorf("close output: %w", cerr))
 		}
 	}()
-
-	stores := map[string]bankhook.Store{} // per bank; none: each receiver's own LRUStore
-	var redisAddr string                  // host:port, for the log: a URL may hold a password
-	var client *redis.Client
-	if c.redis != "" {
-		if client, err = c.redisClient(ctx); err != nil {
-			return err
-		}
-		defer client.Close()
-		redisAddr = client.Options().Addr
-		for _, bank := range []string{"bunq", "bankhub"} {
-			stores[bank] = redisstore.New(client, redisstore.Options{Prefix: redisstore.DefaultPrefix + bank + ":"})
-		}
-	}
 
 	s := &sink{out: out}
 	if c.forward != "" {
@@ -187,8 +181,7 @@ func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Wr
 }
 
 // pipeline returns the options of one bank's receiver: what the command
-// line says, with allow as its senders and store as its dedupe store (nil:
-// the receiver's own in-memory store).
+// line says, with allow as its senders and store as its dedupe store.
 func (c *serveConfig) pipeline(allow *bankhook.IPAllowlist, store bankhook.Store, obs bankhook.Observer, logger *slog.Logger) bankhook.ReceiverOptions {
 	o := bankhook.ReceiverOptions{
 		Allow:          allow,

@@ -71,7 +71,7 @@ func (s *sink) deliver(ctx context.Context, l output.Line) error {
 			return &bankhook.StatusError{Status: http.StatusBadGateway, Err: err}
 		}
 	}
-	return s.out.WriteLine(line)
+	return s.out.WriteLine(ctx, line)
 }
 
 // marshalLine completes l with the key dedupe used and the body the

@@ -1,0 +1,134 @@
+package output
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bankhook/bankhook/bankhub"
+	"github.com/bankhook/bankhook/bunq"
+)
+
+func TestMarshalLine(t *testing.T) {
+	body := []byte("{\n  \"note\": \"caf\\u00e9 \\/ <b>\",\n  \"amount\": 123456789012345678.10,\n  \"list\": [ 1, 2 ]\n}\n")
+	at := time.Date(2025, 3, 14, 10, 12, 44, 118230000, time.FixedZone("CET", 3600))
+	b, err := Marshal(Line{
+		Provider: "bunq", Key: "k", Category: "MUTATION", EventType: "MUTATION_CREATED", ObjectType: "Payment",
+		ReceivedAt: at, Event: map[string]int{"id": 1}, Raw: body,
+	})
+	require.NoError(t, err)
+	assert.Equal(t, `{"provider":"bunq","key":"k","category":"MUTATION","event_type":"MUTATION_CREATED","object_type":"Payment",`+
+		`"received_at":"2025-03-14T09:12:44.11823Z","event":{"id":1},`+
+		`"raw":{"note":"caf\u00e9 \/ <b>","amount":123456789012345678.10,"list":[1,2]}}`, string(b),
+		"one line; received_at in UTC; raw keeps strings and numbers as sent")
+}
+
+func TestMarshalLineRefusesInvalidRaw(t *testing.T) {
+	_, err := Marshal(Line{Raw: jsontext.Value(`{"a":`)})
+	require.Error(t, err)
+	assert.True(t, strings.HasPrefix(err.Error(), "bankhook: encode event line: "), err.Error())
+}
+
+// lineJSON is a line as a reader of the output sees it.
+type lineJSON struct {
+	Provider   string         `json:"provider"`
+	Key        string         `json:"key"`
+	Category   string         `json:"category"`
+	EventType  string         `json:"event_type"`
+	ObjectType string         `json:"object_type"`
+	ReceivedAt string         `json:"received_at"`
+	Event      jsontext.Value `json:"event"`
+	Raw        jsontext.Value `json:"raw"`
+}
+
+// lineFor builds the line serve writes for body, which must decode.
+func lineFor(provider string, body []byte) (Line, error) {
+	l := Line{Provider: provider, Raw: body, ReceivedAt: time.Unix(1_741_943_564, 118_230_000)}
+	switch provider {
+	case "bunq":
+		n, err := bunq.Decode(body)
+		if err != nil {
+			return l, err
+		}
+		l.Key, l.Category, l.EventType, l.ObjectType, l.Event = n.IdempotencyKey(), string(n.Category), string(n.EventType), n.Object.ObjectType(), n
+	default:
+		w, err := bankhub.Decode(body)
+		if err != nil {
+			return l, err
+		}
+		l.Key, l.Category, l.EventType, l.ObjectType, l.Event = w.IdempotencyKey(), string(w.Type), string(w.Code), w.Event().Kind(), w
+	}
+	return l, nil
+}
+
+// FuzzEventLine checks, for every body a decoder accepts, that its line
+// is one line of valid JSON whose raw is the body and whose event decodes
+// to the same event. Its seeds are kilobytes long: run it with a bounded
+// minimization, go test -fuzz FuzzEventLine -fuzzminimizetime 50x.
+func FuzzEventLine(f *testing.F) {
+	for _, name := range bunq.SampleNames() {
+		b, _ := bunq.Sample(name)
+		f.Add(true, b)
+	}
+	for _, name := range bankhub.SampleNames() {
+		b, _ := bankhub.Sample(name)
+		f.Add(false, b)
+	}
+	f.Add(true, []byte(`{"NotificationUrl":{"category":"MUTATION","event_type":"MUTATION_CREATED","object":{"FutureThing":{"id":77,"note":"caf\u00e9"}}}}`))
+	f.Add(true, []byte("{\"NotificationUrl\":{\"category\":\"MUTATION\",\"object\":{\"Payment\":{\"id\":1,\"description\":\"line\\nbreak\\u2028\"}}}}"))
+	f.Fuzz(func(t *testing.T, isBunq bool, body []byte) {
+		provider := "bankhub"
+		if isBunq {
+			provider = "bunq"
+		}
+		l, err := lineFor(provider, body)
+		if err != nil {
+			return // refused by the decoder: never written
+		}
+		line, err := Marshal(l)
+		require.NoError(t, err, "a decoded event always has a line")
+		require.NotContains(t, string(line), "\n", "one line")
+
+		var got lineJSON
+		require.NoError(t, json.Unmarshal(line, &got, json.RejectUnknownMembers(true)))
+		assert.Equal(t, l.Key, got.Key)
+		want := jsontext.Value(bytes.Clone(body))
+		require.NoError(t, want.Compact(jsontext.PreserveRawStrings(true)))
+		assert.Equal(t, string(want), string(got.Raw), "raw is the body, compacted")
+
+		switch provider {
+		case "bunq":
+			again, err := bunq.Decode(got.Event)
+			require.NoError(t, err, "event: %s", got.Event)
+			assert.Equal(t, l.Key, again.IdempotencyKey())
+		default:
+			again, err := bankhub.Decode(got.Event)
+			require.NoError(t, err, "event: %s", got.Event)
+			assert.Equal(t, l.Key, again.IdempotencyKey())
+		}
+	})
+}
+
+func BenchmarkMarshalLine(b *testing.B) {
+	for _, s := range []struct{ provider, name string }{{"bunq", "MUTATION"}, {"bankhub", "TRANSACTIONS_DEFAULT_UPDATE"}} {
+		b.Run(s.provider+"/"+s.name, func(b *testing.B) {
+			get := map[string]func(string) ([]byte, bool){"bunq": bunq.Sample, "bankhub": bankhub.Sample}[s.provider]
+			body, _ := get(s.name)
+			l, err := lineFor(s.provider, body)
+			require.NoError(b, err)
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Marshal(l); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
