@@ -57,7 +57,7 @@ type server struct {
 	t       *testing.T
 	cmd     *exec.Cmd
 	url     string // scheme://host:port, as logged
-	out     string // the --out file; "" when --out was given by the test
+	out     string // the --out file; "" for standard output
 	stdout  syncBuffer
 	stderr  syncBuffer
 	exited  chan struct{} // closed when the process has exited
@@ -68,15 +68,18 @@ var listeningRE = regexp.MustCompile(`listening on (https?://[^\s"]+)`)
 
 // startServe starts `bankhook serve --addr 127.0.0.1:0` with args (and
 // --out FILE in a temporary directory unless args set --out, and
-// --inspect off with --dev unless args set --inspect), waits until
-// it listens and stops it at the end of the test.
+// --inspect off with --dev unless args set --inspect), waits until it
+// listens and kills it at the end of the test if it still runs.
 func startServe(t *testing.T, args ...string) *server {
 	t.Helper()
 	s := &server{t: t, exited: make(chan struct{})}
 	full := []string{"serve", "--addr", "127.0.0.1:0"}
-	if !slices.Contains(args, "--out") {
+	switch i := slices.Index(args, "--out"); {
+	case i < 0:
 		s.out = filepath.Join(t.TempDir(), "events.jsonl")
 		full = append(full, "--out", s.out)
+	case i+1 < len(args) && args[i+1] != "-":
+		s.out = args[i+1]
 	}
 	if slices.Contains(args, "--dev") && !slices.Contains(args, "--inspect") {
 		// --dev's inspector listens on the fixed 127.0.0.1:4040; a test
