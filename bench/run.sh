@@ -7,6 +7,8 @@
 #   full.cpu.txt  where the full pipeline's server spends its CPU (pprof, first round)
 #   chart.svg     the chart drawn from bench.txt and loadtest.txt
 #   summary.md    the same figures as Markdown tables, with ratios and targets
+#   gateway.txt   the gateway load test: bankhook serve before and after, on a
+#                 tmpfs, on a disk and for duplicates (./gateway.sh)
 #
 # Environment: COUNT (default 6) runs per benchmark, BENCHTIME (default 1s),
 # DURATION (default 5s) measured time per load test server and round,
@@ -58,4 +60,8 @@ go run ./cmd/chart -bench results/bench.txt -loadtest results/loadtest.txt \
 cat results/summary.md
 
 echo "loadavg after: $(cut -d' ' -f1-3 /proc/loadavg)" >>results/machine.txt
+
+step "gateway load test: ./gateway.sh"
+DURATION="$DURATION" ROUNDS="$ROUNDS" CONNS="$CONNS" ./gateway.sh
+
 step "done: results/ (see BENCHMARKS.md)"

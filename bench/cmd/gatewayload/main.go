@@ -1,0 +1,223 @@
+// Command gatewayload measures the built bankhook command, `bankhook
+// serve`, over real HTTP on the loopback interface, against a bare
+// net/http handler: for each bankhook binary it is given (-bin
+// before=PATH -bin after=PATH), serve writing --out to a tmpfs directory
+// (memory: what the pipeline and the write cost), serve writing --out to a
+// disk (each line synced before the bank is answered), and serve
+// answering only duplicates. It prints requests per second (the median
+// round), latency percentiles over every round, the server's CPU use, and
+// each server's ratios to the bare handler and, for the disk, to the same
+// binary's tmpfs.
+//
+// Every request is a bunq MUTATION callback POSTed to /bunq. For bare,
+// tmpfs and disk each one is a new event (the Payment id rewritten), so
+// serve handles and writes each one; for dup every request carries the
+// first event again, so serve answers each one from its dedupe store and
+// writes nothing. After each run the output file must hold exactly one
+// line per event answered 200 without Idempotent-Replayed: a lost or
+// doubled line fails the run, as does any answer other than 200.
+//
+// The servers run one after another, each in its own process (GOMAXPROCS=1;
+// on Linux with taskset, on a CPU of its own, the load on another), and
+// the servers are gone over several times (-rounds). serve runs as a user
+// would run it, with --dev (loopback may send) and a rate limit no run
+// reaches (--rate 1e9 --burst 1000000000: every request comes from one
+// address).
+//
+// Usage (from the bench directory):
+//
+//	go run ./cmd/gatewayload -bin after=PATH [-bin before=PATH] [-tmpfs /dev/shm] [-disk DIR] [-duration 5s] [-warmup 1s] [-rounds 3] [-conns 16]
+//
+// The servers are child processes; each is stopped with SIGTERM after its
+// run (and, on Linux, killed if gatewayload dies first).
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/bankhook/bankhook/bench/httpload"
+	"github.com/bankhook/bankhook/bench/workload"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// Targets for serve writing to a disk, against the same binary's tmpfs.
+const (
+	targetDiskShare = 0.70
+	targetDiskP99   = 5 * time.Millisecond
+)
+
+// binaries is the -bin flag: label=path, in the order given.
+type binaries []binary
+
+type binary struct{ label, path string }
+
+func (b *binaries) String() string { return fmt.Sprint(*b) }
+
+func (b *binaries) Set(v string) error {
+	label, path, ok := strings.Cut(v, "=")
+	if !ok || label == "" || path == "" {
+		return fmt.Errorf("want label=path, got %q", v)
+	}
+	if _, err := os.Stat(path); err != nil {
+		return err
+	}
+	*b = append(*b, binary{label, path})
+	return nil
+}
+
+func run(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("gatewayload", flag.ContinueOnError)
+	var bins binaries
+	fs.Var(&bins, "bin", "a bankhook binary to measure, as `label=path` (repeatable)")
+	tmpfsDir := fs.String("tmpfs", "/dev/shm", "`directory` on a tmpfs for --out")
+	diskDir := fs.String("disk", os.TempDir(), "`directory` on a disk for --out")
+	duration := fs.Duration("duration", 5*time.Second, "measured time per server and round")
+	warmup := fs.Duration("warmup", time.Second, "unmeasured time per server before it")
+	rounds := fs.Int("rounds", 3, "rounds over all servers; req/s is the median round's")
+	conns := fs.Int("conns", 16, "keep-alive connections")
+	bodyPath := fs.String("body", workload.SamplePayment, "the bunq Payment callback to send")
+	pin := fs.Bool("pin", true, "pin the server and the load to CPUs of their own with taskset (Linux)")
+	serverCPU := fs.Int("server-cpu", 0, "CPU of the server when pinning")
+	loadCPU := fs.Int("load-cpu", 1, "CPU of the load when pinning")
+	serveBare := fs.Bool("serve-bare", false, "internal: run as the bare server")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *serveBare {
+		return serveBareHandler()
+	}
+	if len(bins) == 0 {
+		return errors.New("gatewayload: no -bin label=path given")
+	}
+	if *duration <= 0 || *warmup < 0 || *conns <= 0 || *rounds <= 0 {
+		return errors.New("gatewayload: -duration, -conns and -rounds must be positive, -warmup not negative")
+	}
+	tmpfsType, diskType := fsType(*tmpfsDir), fsType(*diskDir)
+	if tmpfsType != "tmpfs" {
+		return fmt.Errorf("gatewayload: -tmpfs %s is on %s, not a tmpfs", *tmpfsDir, tmpfsType)
+	}
+	if diskType == "tmpfs" {
+		return fmt.Errorf("gatewayload: -disk %s is on a tmpfs, not a disk", *diskDir)
+	}
+	events, err := workload.LoadPaymentEvents(*bodyPath)
+	if err != nil {
+		return err
+	}
+	p := httpload.ChoosePinning(*pin, *serverCPU, *loadCPU)
+	if err := p.PinSelf(); err != nil {
+		return err
+	}
+
+	servers := []*server{{kind: "bare"}}
+	for _, b := range bins {
+		servers = append(servers,
+			&server{kind: "tmpfs", bin: b, dir: *tmpfsDir},
+			&server{kind: "disk", bin: b, dir: *diskDir},
+			&server{kind: "dup", bin: b, dir: *diskDir},
+		)
+	}
+	fmt.Fprintf(out, "# bankhook serve over loopback: the gateway load test\n")
+	fmt.Fprintf(out, "# %s %s/%s, %d CPUs visible to the load\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
+	for _, b := range bins {
+		fmt.Fprintf(out, "# binary %s: %s\n", b.label, b.path)
+	}
+	fmt.Fprintf(out, "# --out: tmpfs in %s (%s), disk in %s (%s)\n", *tmpfsDir, tmpfsType, *diskDir, diskType)
+	fmt.Fprintf(out, "# %d keep-alive connections to 127.0.0.1; %d rounds over the servers, each %v warm-up then %v measured\n",
+		*conns, *rounds, *warmup, *duration)
+	fmt.Fprintf(out, "# req/s: median round; p50, p99, max: all rounds' requests; server_cpu: the server's CPU time / wall time;\n")
+	fmt.Fprintf(out, "# req/cpu_s: requests per second of server CPU time; lines: lines written to --out in all rounds (one per new event)\n")
+	fmt.Fprintf(out, "# pinning: %s\n", p)
+	fmt.Fprintf(out, "# body: %s (%d bytes); bare, tmpfs, disk: a new Payment id per request; dup: the same event every time\n",
+		*bodyPath, len(events.Body()))
+
+	for range *rounds {
+		for _, s := range servers {
+			if err := s.measure(p, events, *conns, *warmup, *duration); err != nil {
+				return err
+			}
+		}
+	}
+	return report(out, servers)
+}
+
+// report prints the table and the verdicts on the targets.
+func report(out io.Writer, servers []*server) error {
+	bare := servers[0].result.Rate()
+	tmpfs := map[string]float64{}
+	for _, s := range servers {
+		if s.kind == "tmpfs" {
+			tmpfs[s.bin.label] = s.result.Rate()
+		}
+	}
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "server\trequests\treq/s\tp50\tp99\tmax\tserver_cpu\treq/cpu_s\tvs_bare\tvs_tmpfs\tlines\terrors\t")
+	for _, s := range servers {
+		r := &s.result
+		vsBare, vsTmpfs, share, perCPU := "-", "-", "-", "-"
+		if bare > 0 {
+			vsBare = fmt.Sprintf("%.1f%%", 100*r.Rate()/bare)
+		}
+		if t := tmpfs[s.bin.label]; s.kind == "disk" && t > 0 {
+			vsTmpfs = fmt.Sprintf("%.1f%%", 100*r.Rate()/t)
+		}
+		if r.CPUKnown {
+			share = fmt.Sprintf("%.0f%%", 100*r.CPU.Seconds()/r.Wall.Seconds())
+			perCPU = fmt.Sprintf("%.0f", r.PerCPUSecond())
+		}
+		lines := "-"
+		if s.kind != "bare" {
+			lines = fmt.Sprint(s.lines)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%v\t%v\t%v\t%s\t%s\t%s\t%s\t%s\t%d\t\n", s.name(), r.Requests, r.Rate(),
+			roundDur(r.Quantile(0.50)), roundDur(r.Quantile(0.99)), roundDur(r.Quantile(1)), share, perCPU, vsBare, vsTmpfs, lines, r.Errors)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, s := range servers {
+		if s.kind != "disk" || tmpfs[s.bin.label] == 0 {
+			continue
+		}
+		share, p99 := s.result.Rate()/tmpfs[s.bin.label], s.result.Quantile(0.99)
+		fmt.Fprintf(out, "# %s: disk at %.1f%% of tmpfs's req/s (target ≥ %.0f%%): %s; disk p99 %v (target < %v): %s\n",
+			s.bin.label, 100*share, 100*targetDiskShare, verdict(share >= targetDiskShare),
+			roundDur(p99), targetDiskP99, verdict(p99 < targetDiskP99))
+	}
+	var errs []error
+	for _, s := range servers {
+		if s.result.Errors > 0 {
+			errs = append(errs, fmt.Errorf("gatewayload: %s: %d failed requests, first: %w", s.name(), s.result.Errors, s.result.FirstErr))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func verdict(met bool) string {
+	if met {
+		return "met"
+	}
+	return "missed"
+}
+
+// roundDur rounds a latency for display: to the microsecond below 10 ms,
+// to 0.1 ms above.
+func roundDur(d time.Duration) time.Duration {
+	if d < 10*time.Millisecond {
+		return d.Round(time.Microsecond)
+	}
+	return d.Round(100 * time.Microsecond)
+}

@@ -1,0 +1,289 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/bankhook/bankhook/bench/httpload"
+	"github.com/bankhook/bankhook/bench/workload"
+)
+
+// server is one server of the table, measured once a round.
+type server struct {
+	kind   string // bare, tmpfs, disk, dup
+	bin    binary // for all but bare
+	dir    string // where --out goes
+	result httpload.Result
+	lines  int // lines written to --out, all rounds
+}
+
+func (s *server) name() string {
+	if s.kind == "bare" {
+		return "bare"
+	}
+	return s.bin.label + " " + s.kind
+}
+
+// limits are serve's rate limit flags, set beyond what any run reaches:
+// every request comes from one address.
+var limits = []string{"--rate", "1e9", "--burst", "1000000000"}
+
+// measure starts the server, warms it up, measures it, stops it and
+// checks its output.
+func (s *server) measure(p httpload.Pinning, events *workload.PaymentEvents, conns int, warmup, d time.Duration) error {
+	var cmd *exec.Cmd
+	var out string
+	if s.kind == "bare" {
+		self, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("gatewayload: %w", err)
+		}
+		cmd = p.ServerCommand(self, "-serve-bare")
+	} else {
+		dir, err := os.MkdirTemp(s.dir, "gatewayload-")
+		if err != nil {
+			return fmt.Errorf("gatewayload: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		out = filepath.Join(dir, "events.jsonl")
+		cmd = p.ServerCommand(s.bin.path, append([]string{"serve", "--dev", "--addr", "127.0.0.1:0", "--out", out}, limits...)...)
+	}
+	proc, err := start(cmd)
+	if err != nil {
+		return fmt.Errorf("gatewayload: %s: %w", s.name(), err)
+	}
+	defer proc.kill()
+
+	l := &httpload.Load{Addr: proc.addr, Path: "/bunq", Conns: conns, Bodies: bodies(events, s.kind != "dup")}
+	if s.kind == "bare" {
+		l.Path = "/"
+	}
+	done, replayed := 0, 0
+	if s.kind == "dup" { // the event is handled once, before the load repeats it
+		if err := deliver(proc.addr, events.Body()); err != nil {
+			return fmt.Errorf("gatewayload: %s: %w\n%s", s.name(), err, proc.log())
+		}
+		done++
+	}
+	if warmup > 0 {
+		w := l.Run(warmup)
+		if w.Errors > 0 {
+			return fmt.Errorf("gatewayload: %s warm-up: %d failed requests, first: %w\n%s", s.name(), w.Errors, w.FirstErr, proc.log())
+		}
+		done, replayed = done+w.Requests, replayed+w.Replayed
+	}
+	cpu0, ok0 := httpload.CPUTime(cmd.Process.Pid)
+	ph := l.Run(d)
+	cpu1, ok1 := httpload.CPUTime(cmd.Process.Pid)
+	cpu := cpu1 - cpu0
+	if !ok0 || !ok1 {
+		cpu = -1
+	}
+	s.result.Add(ph, cpu)
+	done, replayed = done+ph.Requests, replayed+ph.Replayed
+	if err := proc.stop(); err != nil {
+		return fmt.Errorf("gatewayload: %s: %w", s.name(), err)
+	}
+	if out == "" || ph.Errors > 0 {
+		return nil
+	}
+	lines, err := countLines(out)
+	if err != nil {
+		return err
+	}
+	if want := done - replayed; lines != want {
+		return fmt.Errorf("gatewayload: %s: %d lines in --out for %d events answered 200 (%d more as replays)", s.name(), lines, want, replayed)
+	}
+	s.lines += lines
+	return nil
+}
+
+// bodies returns the load's body sources: a new Payment id for every
+// request of every connection, or always the first event.
+func bodies(events *workload.PaymentEvents, distinct bool) func() func() []byte {
+	var next atomic.Uint64
+	return func() func() []byte {
+		ev := events.Clone()
+		if !distinct {
+			return ev.Body
+		}
+		return func() []byte {
+			ev.Set(next.Add(1))
+			return ev.Body()
+		}
+	}
+}
+
+// deliver posts body to serve's bunq endpoint once and wants a 200.
+func deliver(addr string, body []byte) error {
+	resp, err := http.Post("http://"+addr+"/bunq", "application/json", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("first delivery answered %s", resp.Status)
+	}
+	return nil
+}
+
+// countLines counts the newlines of the file at path.
+func countLines(path string) (int, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, fmt.Errorf("gatewayload: %w", err)
+	}
+	defer f.Close()
+	n, buf := 0, make([]byte, 1<<20)
+	for {
+		k, err := f.Read(buf)
+		n += bytes.Count(buf[:k], []byte("\n"))
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("gatewayload: %w", err)
+		}
+	}
+}
+
+// process is a running server.
+type process struct {
+	cmd    *exec.Cmd
+	addr   string
+	exited chan struct{} // closed once Wait returned
+	err    error         // Wait's, set before exited is closed
+
+	mu   sync.Mutex // guards tail
+	tail []string   // the last lines of its standard error
+}
+
+// listening finds the address both serve ("listening on http://…") and
+// the bare server log.
+var listening = regexp.MustCompile(`listening on https?://([^\s"]+)`)
+
+// start starts cmd and waits until it logs its address. Its standard
+// error is read all along (serve logs every request there).
+func start(cmd *exec.Cmd) (*process, error) {
+	setParentDeathSignal(cmd)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p := &process{cmd: cmd, exited: make(chan struct{})}
+	addr := make(chan string, 1)
+	copied := make(chan struct{})
+	go func() {
+		defer close(copied)
+		sc := bufio.NewScanner(stderr)
+		sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			if m := listening.FindStringSubmatch(line); m != nil {
+				select {
+				case addr <- m[1]:
+				default:
+				}
+			}
+			p.mu.Lock()
+			if p.tail = append(p.tail, line); len(p.tail) > 20 {
+				p.tail = p.tail[1:]
+			}
+			p.mu.Unlock()
+		}
+		_, _ = io.Copy(io.Discard, stderr)
+	}()
+	go func() {
+		<-copied // Wait closes the pipe: read it all first
+		p.err = cmd.Wait()
+		close(p.exited)
+	}()
+	select {
+	case p.addr = <-addr:
+		return p, nil
+	case <-p.exited:
+		return nil, fmt.Errorf("exited before listening: %v\n%s", p.err, p.log())
+	case <-time.After(time.Minute):
+		p.kill()
+		return nil, fmt.Errorf("did not log its address within a minute\n%s", p.log())
+	}
+}
+
+// log returns the last lines the process wrote to standard error.
+func (p *process) log() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return strings.Join(p.tail, "\n")
+}
+
+// stop sends SIGTERM and waits for a clean exit, for at most 30 s.
+func (p *process) stop() error {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+	case <-time.After(30 * time.Second):
+		p.kill()
+		return fmt.Errorf("did not stop within 30 s of SIGTERM\n%s", p.log())
+	}
+	if p.err != nil {
+		return fmt.Errorf("exit: %w\n%s", p.err, p.log())
+	}
+	return nil
+}
+
+// kill kills the process if it still runs, and waits for it.
+func (p *process) kill() {
+	select {
+	case <-p.exited:
+	default:
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+	}
+}
+
+// serveBareHandler is the bare server: workload.BareHandler on a free
+// loopback port, logged as serve logs its address, until SIGTERM.
+func serveBareHandler() error {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("gatewayload: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           workload.BareHandler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       30 * time.Second,
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Fprintf(os.Stderr, "listening on http://%s\n", ln.Addr())
+	select {
+	case err := <-served:
+		return fmt.Errorf("gatewayload: serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
