@@ -153,8 +153,8 @@ func (c *collector) add(h head, line []byte, s *scanner) (stop bool) {
 	if _, dup := seen[string(h.key)]; dup {
 		return false
 	}
-	if !h.checked && line != nil && !whole(line) {
-		s.torn++ // cut short: its event was not acknowledged
+	if !h.checked && line != nil && !intact(line) {
+		s.torn++ // cut short or damaged: its event was not acknowledged
 		return false
 	}
 	provider, key := string(h.provider), string(h.key)

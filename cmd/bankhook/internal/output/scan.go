@@ -155,23 +155,26 @@ type head struct {
 }
 
 // classify says what line is. For an event line only the head is read
-// unless full is set: then the whole line is checked to be valid JSON, and
-// an event line that is not is a torn line.
+// unless full is set: then the whole line is checked to be valid JSON
+// without NUL bytes, and an event line that is not is a torn line.
+// (ReadRecent checks the lines whose keys it loads with the faster intact.)
 func classify(line []byte, full bool) (h head, k kind, reason string) {
 	if len(line) == 0 {
 		return h, blankLine, ""
 	}
-	if bytes.IndexByte(line, 0) >= 0 {
-		// A crash of the machine can leave zeros where the last writes
-		// were; no event line holds a NUL byte.
-		return h, tornLine, reasonNUL
-	}
-	if h, ok := fastHead(line); ok {
-		if full && !whole(line) {
+	if h, ok := fastHead(line); ok { // no NUL byte in the head
+		switch {
+		case !full:
+		case hasNUL(line):
+			return h, tornLine, reasonNUL
+		case !valid(line):
 			return h, tornLine, "cut short"
 		}
 		h.checked = full
 		return h, eventLine, ""
+	}
+	if hasNUL(line) {
+		return h, tornLine, reasonNUL
 	}
 	h, err := slowHead(line)
 	switch {
@@ -190,13 +193,73 @@ var errNotJSON = errors.New("not JSON")
 // reasonNUL is why a line holding NUL bytes is not an event line.
 const reasonNUL = "holds NUL bytes"
 
-// whole reports whether line is one whole JSON value: a line cut short
-// is not. Member names are not checked for duplicates, which takes a third
-// of the time and says nothing about whether the line is whole (a line
-// with duplicate names is refused by slowHead, or was written by Marshal,
-// which writes none).
-func whole(line []byte) bool {
+// hasNUL reports whether line holds a NUL byte. A crash of the machine can
+// leave zeros where the last writes were; no event line holds one.
+func hasNUL(line []byte) bool { return bytes.IndexByte(line, 0) >= 0 }
+
+// intact reports whether an event line (one whose head fastHead read) is
+// whole and undamaged.
+func intact(line []byte) bool { return !hasNUL(line) && whole(line) }
+
+// valid reports whether line is valid JSON. Member names are not checked
+// for duplicates: that takes a third of the time, and a line with
+// duplicate names is refused by slowHead, or was written by Marshal,
+// which writes none.
+func valid(line []byte) bool {
 	return jsontext.Value(line).IsValid(jsontext.AllowDuplicateNames(true))
+}
+
+// whole reports whether an event line (one whose head fastHead read) is
+// whole: whether its first '{' is closed by its last byte, counting braces
+// and brackets outside strings. For what a crash or a failed write leaves
+// of a line, a prefix of it, that is exact: a proper prefix of a JSON
+// object ends inside a string or before its closing brace. It does not
+// check the rest of the JSON grammar, which is why it runs several times
+// faster than valid: strings, most of a line, are skipped with
+// bytes.IndexByte. intact also turns away lines with NUL bytes.
+func whole(line []byte) bool {
+	depth := 0
+	for i := 0; i < len(line); i++ {
+		switch line[i] {
+		case '"':
+			end, ok := stringEnd(line, i)
+			if !ok {
+				return false
+			}
+			i = end
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i == len(line)-1 && line[i] == '}'
+			}
+			if depth < 0 {
+				return false
+			}
+		}
+	}
+	return false
+}
+
+// stringEnd returns the offset of the quote that ends the string whose
+// opening quote is at line[start].
+func stringEnd(line []byte, start int) (int, bool) {
+	for i := start + 1; ; {
+		j := bytes.IndexByte(line[i:], '"')
+		if j < 0 {
+			return 0, false
+		}
+		i += j
+		backslashes := 0
+		for k := i - 1; k > start && line[k] == '\\'; k-- {
+			backslashes++
+		}
+		if backslashes%2 == 0 {
+			return i, true
+		}
+		i++
+	}
 }
 
 // linePrefix is how every line Marshal writes starts.
@@ -278,7 +341,7 @@ func slowHead(line []byte) (head, error) {
 		Event      jsontext.Value `json:"event"`
 		Raw        jsontext.Value `json:"raw"`
 	}
-	if !jsontext.Value(line).IsValid() {
+	if !valid(line) {
 		return head{}, errNotJSON
 	}
 	if jsontext.Value(line).Kind() != '{' {

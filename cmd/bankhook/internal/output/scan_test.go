@@ -86,7 +86,7 @@ func TestClassify(t *testing.T) {
 		{"cut short", good[:len(good)/2], tornLine, "", "", "cut short"},
 		{"cut in the first member", `{"prov`, tornLine, "", "", "cut short"},
 		{"zeros", "\x00\x00\x00\x00", tornLine, "", "", reasonNUL},
-		{"zeros in a line", good[:40] + "\x00\x00" + good[42:], tornLine, "", "", reasonNUL},
+		{"zeros in a line's head", good[:40] + "\x00\x00" + good[42:], tornLine, "", "", reasonNUL},
 		{"text", "2026-11-25 10:00:00 INFO started", foreignLine, "", "", "not JSON"},
 		{"other JSON", `{"level":"info","msg":"started"}`, foreignLine, "", "", `no "provider" member`},
 		{"JSON array", `[1,2,3]`, foreignLine, "", "", "not a JSON object"},
@@ -110,6 +110,18 @@ func TestClassify(t *testing.T) {
 	}
 }
 
+func TestClassifyZerosAfterTheHead(t *testing.T) {
+	good := testLine(t, "bunq", "k", time.Now())
+	damaged := []byte(strings.Replace(good, `"raw":{"id":1}`, `"raw":{"id":1,"x":"`+"\x00\x00"+`"}`, 1))
+	_, k, _ := classify(damaged, false)
+	assert.Equal(t, eventLine, k, "the head is read: an event line")
+	_, k, reason := classify(damaged, true)
+	assert.Equal(t, tornLine, k, "read in full: damaged")
+	assert.Equal(t, reasonNUL, reason)
+	assert.True(t, whole(damaged), "the braces still match")
+	assert.False(t, intact(damaged))
+}
+
 // TestClassifyEveryCut cuts real lines at every byte: no proper prefix of
 // a line is ever taken for a whole event line when the line is checked in
 // full, and none is refused as foreign.
@@ -122,12 +134,42 @@ func TestClassifyEveryCut(t *testing.T) {
 		line := bytes.TrimSuffix(tp.append(nil, 42, at), []byte("\n"))
 		_, k, _ := classify(line, true)
 		require.Equal(t, eventLine, k)
+		require.True(t, whole(line))
 		for n := 1; n < len(line); n++ {
+			require.False(t, whole(line[:n]), "cut at %d of %d: %s", n, len(line), line[:n])
 			_, full, _ := classify(line[:n], true)
 			require.Equal(t, tornLine, full, "cut at %d of %d: %s", n, len(line), line[:n])
 			_, headOnly, reason := classify(line[:n], false)
 			require.NotEqual(t, foreignLine, headOnly, "cut at %d: %s", n, reason)
 		}
+	}
+}
+
+func TestWhole(t *testing.T) {
+	tests := []struct {
+		line  string
+		whole bool
+	}{
+		{`{"a":1}`, true},
+		{`{"a":"}","b":"{"}`, true},
+		{`{"a":"\"}"}`, true},
+		{`{"a":"\\"}`, true},
+		{`{"a":"\\\"}"}`, true},
+		{`{"a":[{"b":[]},{}],"c":{"d":"]"}}`, true},
+		{`{"a":"\"}`, false},
+		{`{"a":"\\`, false},
+		{`{"a":[1,2]`, false},
+		{`{"a":"x"`, false},
+		{`{"a":1}}`, false},
+		{`{"a":1} `, false},
+		{`{"a":1}{"b":2}`, false},
+		{`{"a":]}`, false},
+		{`[1,2]`, false},
+		{`{`, false},
+		{``, false},
+	}
+	for _, tt := range tests {
+		assert.Equal(t, tt.whole, whole([]byte(tt.line)), tt.line)
 	}
 }
 
