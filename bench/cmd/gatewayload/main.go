@@ -33,12 +33,14 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -144,12 +146,27 @@ func run(args []string, out io.Writer) error {
 	fmt.Fprintf(out, "# body: %s (%d bytes); bare, tmpfs, disk: a new Payment id per request; dup: the same event every time\n",
 		*bodyPath, len(events.Body()))
 
+	probe := func(when string) error {
+		p50, p99, err := fsyncLatency(*diskDir, 200)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "# the disk itself, %s: a 4 KiB append and fsync in %s takes p50 %v, p99 %v (200 in a row)\n",
+			when, *diskDir, roundDur(p50), roundDur(p99))
+		return nil
+	}
+	if err := probe("before the rounds"); err != nil {
+		return err
+	}
 	for range *rounds {
 		for _, s := range servers {
 			if err := s.measure(p, events, *conns, *warmup, *duration); err != nil {
 				return err
 			}
 		}
+	}
+	if err := probe("after the rounds"); err != nil {
+		return err
 	}
 	return report(out, servers)
 }
@@ -211,6 +228,33 @@ func verdict(met bool) string {
 		return "met"
 	}
 	return "missed"
+}
+
+// fsyncLatency appends 4 KiB to a new file in dir and syncs it, n times,
+// and returns the median and the 99th percentile: the floor under serve's
+// latency on that disk.
+func fsyncLatency(dir string, n int) (p50, p99 time.Duration, err error) {
+	f, err := os.CreateTemp(dir, "gatewayload-fsync-")
+	if err != nil {
+		return 0, 0, fmt.Errorf("gatewayload: %w", err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	block := bytes.Repeat([]byte("x"), 4095)
+	block = append(block, '\n')
+	took := make([]time.Duration, n)
+	for i := range took {
+		t0 := time.Now()
+		if _, err := f.Write(block); err != nil {
+			return 0, 0, fmt.Errorf("gatewayload: %w", err)
+		}
+		if err := f.Sync(); err != nil {
+			return 0, 0, fmt.Errorf("gatewayload: %w", err)
+		}
+		took[i] = time.Since(t0)
+	}
+	slices.Sort(took)
+	return took[n/2], took[(n*99+99)/100-1], nil
 }
 
 // roundDur rounds a latency for display: to the microsecond below 10 ms,
