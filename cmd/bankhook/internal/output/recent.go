@@ -44,8 +44,8 @@ type Recent struct {
 	// Lines is the number of lines read, from the end of the file back.
 	Lines int
 	// Torn is the number of lines skipped as cut short or damaged: the
-	// end of the file after a crash, a line whose write failed, or a line
-	// whose key was wanted but whose end is not valid JSON.
+	// end of the file after a crash, a line whose write failed, a line with
+	// NUL bytes, or a line whose key was wanted but which is not whole.
 	Torn int
 	// Whole reports that the scan read back to the first line.
 	Whole bool
@@ -59,8 +59,8 @@ type Recent struct {
 //
 // Every line read is checked: one that is neither an event line nor part
 // of one is refused with a [*NotOutputError] naming the file and the line.
-// A line whose key is returned is checked whole, so that the key of a line
-// cut short is never returned: it belongs to an event that was not
+// A line whose key is returned is checked to be whole, so that the key of
+// a line cut short is never returned: it belongs to an event that was not
 // acknowledged. Only the first fields of the other lines are read, which
 // keeps a scan of a large file fast.
 func ReadRecent(path string, o RecentOptions) (Recent, error) {
