@@ -14,7 +14,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -172,7 +171,21 @@ type process struct {
 	err    error         // Wait's, set before exited is closed
 
 	mu   sync.Mutex // guards tail
-	tail []string   // the last lines of its standard error
+	tail []byte     // the end of its standard error, up to tailBytes
+}
+
+// tailBytes is how much of a server's standard error is kept, for errors.
+const tailBytes = 4 << 10
+
+// Write keeps the end of what the process writes to standard error.
+func (p *process) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.tail = append(p.tail, b...)
+	if over := len(p.tail) - tailBytes; over > 0 {
+		p.tail = append(p.tail[:0], p.tail[over:]...)
+	}
+	return len(b), nil
 }
 
 // listening finds the address both serve ("listening on http://…") and
@@ -195,23 +208,22 @@ func start(cmd *exec.Cmd) (*process, error) {
 	copied := make(chan struct{})
 	go func() {
 		defer close(copied)
-		sc := bufio.NewScanner(stderr)
-		sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-		for sc.Scan() {
-			line := sc.Text()
+		// Lines are looked at until the address is found; then what
+		// follows (a line per request) is only kept, cheaply: this runs on
+		// the load's CPU.
+		br := bufio.NewReaderSize(stderr, 64<<10)
+		for {
+			line, err := br.ReadString('\n')
+			_, _ = p.Write([]byte(line))
 			if m := listening.FindStringSubmatch(line); m != nil {
-				select {
-				case addr <- m[1]:
-				default:
-				}
+				addr <- m[1]
+				break
 			}
-			p.mu.Lock()
-			if p.tail = append(p.tail, line); len(p.tail) > 20 {
-				p.tail = p.tail[1:]
+			if err != nil {
+				return
 			}
-			p.mu.Unlock()
 		}
-		_, _ = io.Copy(io.Discard, stderr)
+		_, _ = io.Copy(p, br)
 	}()
 	go func() {
 		<-copied // Wait closes the pipe: read it all first
@@ -229,11 +241,11 @@ func start(cmd *exec.Cmd) (*process, error) {
 	}
 }
 
-// log returns the last lines the process wrote to standard error.
+// log returns the end of what the process wrote to standard error.
 func (p *process) log() string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return strings.Join(p.tail, "\n")
+	return string(p.tail)
 }
 
 // stop sends SIGTERM and waits for a clean exit, for at most 30 s.
