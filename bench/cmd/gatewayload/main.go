@@ -141,7 +141,8 @@ func run(args []string, out io.Writer) error {
 	fmt.Fprintf(out, "# %d keep-alive connections to 127.0.0.1; %d rounds over the servers, each %v warm-up then %v measured\n",
 		*conns, *rounds, *warmup, *duration)
 	fmt.Fprintf(out, "# req/s: median round; p50, p99, max: all rounds' requests; server_cpu: the server's CPU time / wall time;\n")
-	fmt.Fprintf(out, "# req/cpu_s: requests per second of server CPU time; lines: lines written to --out in all rounds (one per new event)\n")
+	fmt.Fprintf(out, "# req/cpu_s: requests per second of server CPU time; io_stall: share of the time some task of the machine (any process) waited for I/O\n")
+	fmt.Fprintf(out, "# (/proc/pressure/io); lines: lines written to --out in all rounds (one per new event)\n")
 	fmt.Fprintf(out, "# pinning: %s\n", p)
 	fmt.Fprintf(out, "# body: %s (%d bytes); bare, tmpfs, disk: a new Payment id per request; dup: the same event every time\n",
 		*bodyPath, len(events.Body()))
@@ -181,7 +182,7 @@ func report(out io.Writer, servers []*server) error {
 		}
 	}
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "server\trequests\treq/s\tp50\tp99\tmax\tserver_cpu\treq/cpu_s\tvs_bare\tvs_tmpfs\tlines\terrors\t")
+	fmt.Fprintln(tw, "server\trequests\treq/s\tp50\tp99\tmax\tserver_cpu\treq/cpu_s\tio_stall\tvs_bare\tvs_tmpfs\tlines\terrors\t")
 	for _, s := range servers {
 		r := &s.result
 		vsBare, vsTmpfs, share, perCPU := "-", "-", "-", "-"
@@ -195,12 +196,15 @@ func report(out io.Writer, servers []*server) error {
 			share = fmt.Sprintf("%.0f%%", 100*r.CPU.Seconds()/r.Wall.Seconds())
 			perCPU = fmt.Sprintf("%.0f", r.PerCPUSecond())
 		}
-		lines := "-"
+		lines, stall := "-", "-"
 		if s.kind != "bare" {
 			lines = fmt.Sprint(s.lines)
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%v\t%v\t%v\t%s\t%s\t%s\t%s\t%s\t%d\t\n", s.name(), r.Requests, r.Rate(),
-			roundDur(r.Quantile(0.50)), roundDur(r.Quantile(0.99)), roundDur(r.Quantile(1)), share, perCPU, vsBare, vsTmpfs, lines, r.Errors)
+		if s.ioKnown {
+			stall = fmt.Sprintf("%.0f%%", 100*s.ioStall.Seconds()/r.Wall.Seconds())
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%v\t%v\t%v\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n", s.name(), r.Requests, r.Rate(),
+			roundDur(r.Quantile(0.50)), roundDur(r.Quantile(0.99)), roundDur(r.Quantile(1)), share, perCPU, stall, vsBare, vsTmpfs, lines, r.Errors)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -30,6 +30,12 @@ type server struct {
 	dir    string // where --out goes
 	result httpload.Result
 	lines  int // lines written to --out, all rounds
+
+	// ioStall is how long, in the measured phases, at least one task of
+	// the machine (any process) waited for I/O; ioKnown whether the kernel
+	// said so in every round.
+	ioStall time.Duration
+	ioKnown bool
 }
 
 func (s *server) name() string {
@@ -88,8 +94,12 @@ func (s *server) measure(p httpload.Pinning, events *workload.PaymentEvents, con
 		done, replayed = done+w.Requests, replayed+w.Replayed
 	}
 	cpu0, ok0 := httpload.CPUTime(cmd.Process.Pid)
+	io0, okIO0 := ioStalled()
 	ph := l.Run(d)
+	io1, okIO1 := ioStalled()
 	cpu1, ok1 := httpload.CPUTime(cmd.Process.Pid)
+	s.ioKnown = (s.result.Rates == nil || s.ioKnown) && okIO0 && okIO1
+	s.ioStall += io1 - io0
 	cpu := cpu1 - cpu0
 	if !ok0 || !ok1 {
 		cpu = -1
