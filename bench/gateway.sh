@@ -32,7 +32,7 @@ git -C .. archive "$BEFORE" | tar -x -C "$tmp/before"
 go build -o "$tmp/gatewayload" ./cmd/gatewayload
 
 after="$(git -C .. rev-parse --short HEAD)"
-if ! git -C .. diff --quiet HEAD; then
+if ! git -C .. diff --quiet HEAD -- . ':!bench/results'; then
 	after="$after with uncommitted changes"
 fi
 {
