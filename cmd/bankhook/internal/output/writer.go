@@ -17,6 +17,7 @@ const (
 	DefaultQueueLen      = 1024
 	DefaultMaxBatchBytes = 1 << 20
 	DefaultMaxLineBytes  = 64 << 20
+	DefaultSyncs         = 2
 )
 
 // Options configures [Open]. The zero value is ready to use.
@@ -29,6 +30,12 @@ type Options struct {
 	// MaxBatchBytes bounds the bytes one write and sync carry; a longer
 	// line is written alone. Default 1 MiB.
 	MaxBatchBytes int
+	// Syncs is how many batches of a file may be syncing at once, each
+	// through a file descriptor of its own: while one batch is being
+	// synced, the next is written and its sync started, which a disk that
+	// takes several commands at once finishes sooner than one after the
+	// other. Default 2. Standard output is synced one batch at a time.
+	Syncs int
 	// MaxLineBytes is the longest line Open reads back when it checks the
 	// end of an existing file: a longer one is refused as not serve's
 	// output. Default 64 MiB.
@@ -44,6 +51,9 @@ func (o *Options) setDefaults() {
 	if o.MaxBatchBytes <= 0 {
 		o.MaxBatchBytes = DefaultMaxBatchBytes
 	}
+	if o.Syncs <= 0 {
+		o.Syncs = DefaultSyncs
+	}
 	if o.MaxLineBytes <= 0 {
 		o.MaxLineBytes = DefaultMaxLineBytes
 	}
@@ -55,21 +65,21 @@ func (o *Options) setDefaults() {
 // Writer appends lines to serve's output with group commit: the lines of
 // concurrent callers are written together, in one write, and made durable
 // by one sync (fsync, for a regular file), and each caller's WriteLine
-// returns only once the batch holding its line is synced. While one batch
-// is being synced the next one gathers, so the disk's latency is paid once
-// per batch, not once per line.
+// returns only once the batch holding its line is synced. While batches
+// are being synced (up to Options.Syncs at once) the next one gathers, so
+// the disk's latency is paid once per batch, not once per line.
 //
 // A failed write or sync fails every line of its batch; a line whose
 // write failed half-way is ended by the next batch, so that a partial
 // line never swallows a complete one.
 //
 // A Writer is safe for concurrent use; lines never interleave. It runs
-// one goroutine, which Close stops. The zero value is not usable; use
+// goroutines, which Close stops. The zero value is not usable; use
 // [Open].
 type Writer struct {
 	w        io.Writer
-	file     syncer    // w when it is a regular file, to sync; nil otherwise
-	closer   io.Closer // the file Open opened, closed by Close; nil for standard output
+	files    []syncFile  // what makes a batch durable, one per syncer; none for a pipe or a device
+	closers  []io.Closer // the file descriptors Open opened, closed by Close
 	maxBatch int
 
 	// mu guards closed. WriteLine holds it for reading while it queues a
@@ -78,16 +88,29 @@ type Writer struct {
 	closed bool
 	queue  chan *pending
 
+	// idle holds the syncers no batch is using; a batch waits for one.
+	idle    chan *syncer
+	syncing sync.WaitGroup // the syncs under way
+
 	// Owned by the committing goroutine.
 	buf    []byte
-	batch  []*pending
 	broken bool // the last write stopped inside a line
 
 	stateMu sync.Mutex // guards failed
-	failed  error      // the last batch's error; nil once one succeeds
+	failed  error      // the error of the last batch answered; nil once one succeeds
 
-	stopped  chan struct{} // closed once everything queued is written and the file closed
+	stopped  chan struct{} // closed once everything queued is written and the files closed
 	closeErr error         // set before stopped is closed
+}
+
+// syncFile is a file that can be made durable: an *os.File.
+type syncFile interface{ Sync() error }
+
+// syncer makes one batch at a time durable. It belongs to the committing
+// goroutine while idle, and to its batch's sync while that runs.
+type syncer struct {
+	file  syncFile   // nil: nothing to sync (standard output, a device)
+	batch []*pending // the lines being synced; their callers wait
 }
 
 // States of a pending line.
@@ -96,9 +119,6 @@ const (
 	taken                  // in a batch: it is being written
 	abandoned              // its caller gave up before it was taken: never written
 )
-
-// syncer is a file that can be made durable: an *os.File.
-type syncer interface{ Sync() error }
 
 // pending is one caller's line on its way to the output.
 type pending struct {
@@ -119,7 +139,7 @@ func Open(path string, stdout io.Writer, o Options) (*Writer, error) {
 	if path == "-" {
 		if f, ok := stdout.(*os.File); ok {
 			if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
-				return newWriter(stdout, f, nil, o), nil // redirected to a file: sync it
+				return newWriter(stdout, []syncFile{f}, nil, o), nil // redirected to a file: sync it
 			}
 		}
 		return newWriter(stdout, nil, nil, o), nil
@@ -134,7 +154,7 @@ func Open(path string, stdout io.Writer, o Options) (*Writer, error) {
 		return nil, fmt.Errorf("bankhook: output: %w", err)
 	}
 	if !fi.Mode().IsRegular() { // a device or a pipe: nothing to check, repair or sync
-		return newWriter(f, nil, f, o), nil
+		return newWriter(f, nil, []io.Closer{f}, o), nil
 	}
 	r, err := Repair(f, path, o.MaxLineBytes)
 	if err != nil {
@@ -144,20 +164,59 @@ func Open(path string, stdout io.Writer, o Options) (*Writer, error) {
 	if r.Action != RepairNone {
 		o.Logger.Warn("bankhook: output repaired: "+r.Action.String(), "file", path, "offset", r.Offset, "bytes", r.Bytes)
 	}
-	return newWriter(f, f, f, o), nil
+	files, closers := []syncFile{f}, []io.Closer{f}
+	for len(files) < o.Syncs {
+		// Each sync gets a descriptor of its own, so that a failed
+		// writeback is reported to every sync under way, not to the first
+		// one that asks.
+		g, err := openSame(path, fi)
+		if err != nil {
+			for _, c := range closers {
+				_ = c.Close()
+			}
+			return nil, err
+		}
+		files, closers = append(files, g), append(closers, g)
+	}
+	return newWriter(f, files, closers, o), nil
 }
 
-// newWriter starts a Writer appending to w, syncing file when it is not
-// nil and closing closer, when not nil, on Close.
-func newWriter(w io.Writer, file syncer, closer io.Closer, o Options) *Writer {
+// openSame opens path again, for syncing, and checks that it is still the
+// file fi describes.
+func openSame(path string, fi os.FileInfo) (*os.File, error) {
+	g, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("bankhook: output: %w", err)
+	}
+	gi, err := g.Stat()
+	if err == nil && !os.SameFile(fi, gi) {
+		err = errors.New("replaced while it was being opened")
+	}
+	if err != nil {
+		_ = g.Close()
+		return nil, fmt.Errorf("bankhook: output %s: %w", path, err)
+	}
+	return g, nil
+}
+
+// newWriter starts a Writer appending to w and syncing each batch through
+// one of files (none: nothing to sync), which closes closers on Close.
+func newWriter(w io.Writer, files []syncFile, closers []io.Closer, o Options) *Writer {
 	o.setDefaults()
 	l := &Writer{
 		w:        w,
-		file:     file,
-		closer:   closer,
+		files:    files,
+		closers:  closers,
 		maxBatch: o.MaxBatchBytes,
 		queue:    make(chan *pending, o.QueueLen),
+		idle:     make(chan *syncer, max(len(files), 1)),
 		stopped:  make(chan struct{}),
+	}
+	if len(files) == 0 {
+		l.idle <- &syncer{}
+	}
+	for _, f := range files {
+		l.idle <- &syncer{file: f}
 	}
 	go l.run()
 	return l
@@ -229,25 +288,32 @@ func (l *Writer) enqueue(ctx context.Context, p *pending) error {
 }
 
 // run is the committing goroutine: it writes batches until the queue is
-// closed and drained, then closes the file.
+// closed and drained, waits for their syncs, then closes the files.
 func (l *Writer) run() {
 	defer close(l.stopped)
 	for p := range l.queue {
 		l.commit(p)
 	}
-	if l.closer != nil {
-		var syncErr error
-		if l.file != nil {
-			syncErr = l.file.Sync()
-		}
-		l.closeErr = errors.Join(syncErr, l.closer.Close())
+	l.syncing.Wait()
+	if len(l.closers) == 0 {
+		return
 	}
+	var errs []error
+	if len(l.files) > 0 {
+		errs = append(errs, l.files[0].Sync())
+	}
+	for _, c := range l.closers {
+		errs = append(errs, c.Close())
+	}
+	l.closeErr = errors.Join(errs...)
 }
 
-// commit gathers first and whatever else is queued, up to the batch
-// limit, writes and syncs them, and answers each caller.
+// commit waits for an idle syncer, gathers first and whatever else is
+// queued by then, up to the batch limit, writes them in one write and
+// starts their sync. The callers are answered when the sync ends.
 func (l *Writer) commit(first *pending) {
-	batch, size := l.batch[:0], 0
+	s := <-l.idle // lines queue up meanwhile: the batch grows
+	batch, size := s.batch[:0], 0
 	take := func(p *pending) {
 		if p.state.CompareAndSwap(queued, taken) {
 			batch = append(batch, p)
@@ -275,38 +341,38 @@ gather:
 			break gather
 		}
 	}
-	if len(batch) > 0 {
-		buf := l.buf[:0]
-		if l.broken {
-			buf = append(buf, '\n')
-		}
-		for _, p := range batch {
-			if p.line != nil {
-				buf = append(append(buf, p.line...), '\n')
-			}
-		}
-		err := l.writeSync(buf)
-		l.stateMu.Lock()
-		l.failed = err
-		l.stateMu.Unlock()
-		for i, p := range batch {
-			p.done <- err
-			batch[i] = nil
-		}
-		if cap(buf) <= 2*l.maxBatch { // a batch of huge lines does not stay
-			l.buf = buf[:0]
+	s.batch = batch
+	if len(batch) == 0 { // every caller gave up
+		l.idle <- s
+		return
+	}
+	buf := l.buf[:0]
+	if l.broken {
+		buf = append(buf, '\n')
+	}
+	for _, p := range batch {
+		if p.line != nil {
+			buf = append(append(buf, p.line...), '\n')
 		}
 	}
-	l.batch = batch[:0]
+	err := l.write(buf)
+	if cap(buf) <= 2*l.maxBatch { // a batch of huge lines does not stay
+		l.buf = buf[:0]
+	}
+	if err != nil || s.file == nil {
+		l.answer(s, err)
+		return
+	}
+	l.syncing.Add(1)
+	go l.sync(s)
 }
 
-// writeSync writes buf in one write, when it is not empty, and syncs it.
-func (l *Writer) writeSync(buf []byte) error {
-	var n int
-	var err error
-	if len(buf) > 0 {
-		n, err = l.w.Write(buf)
+// write writes buf in one write, unless it is empty (a batch of probes).
+func (l *Writer) write(buf []byte) error {
+	if len(buf) == 0 {
+		return nil
 	}
+	n, err := l.w.Write(buf)
 	if err == nil && n < len(buf) {
 		err = io.ErrShortWrite
 	}
@@ -318,12 +384,33 @@ func (l *Writer) writeSync(buf []byte) error {
 		return fmt.Errorf("bankhook: write output: %w", err)
 	}
 	l.broken = false
-	if l.file != nil {
-		if err := l.file.Sync(); err != nil { // the lines are whole, maybe not durable
-			return fmt.Errorf("bankhook: sync output: %w", err)
-		}
-	}
 	return nil
+}
+
+// sync makes s's batch durable and answers its callers. Whatever was
+// written before the sync started is durable when it succeeds, the
+// batches before this one included.
+func (l *Writer) sync(s *syncer) {
+	defer l.syncing.Done()
+	err := s.file.Sync()
+	if err != nil { // the lines are whole, maybe not durable
+		err = fmt.Errorf("bankhook: sync output: %w", err)
+	}
+	l.answer(s, err)
+}
+
+// answer gives err to every caller of s's batch, records it for Check and
+// makes s idle again.
+func (l *Writer) answer(s *syncer, err error) {
+	l.stateMu.Lock()
+	l.failed = err
+	l.stateMu.Unlock()
+	for i, p := range s.batch {
+		p.done <- err
+		s.batch[i] = nil
+	}
+	s.batch = s.batch[:0]
+	l.idle <- s
 }
 
 // Close stops taking lines, writes and syncs every line already queued

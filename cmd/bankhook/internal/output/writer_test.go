@@ -77,7 +77,7 @@ func TestWriterStdoutRedirectedToFile(t *testing.T) {
 	defer f.Close()
 	w, err := Open("-", f, Options{})
 	require.NoError(t, err)
-	assert.Same(t, f, w.file, "a redirected standard output is synced")
+	assert.Equal(t, []syncFile{f}, w.files, "a redirected standard output is synced, one batch at a time")
 	require.NoError(t, w.WriteLine(t.Context(), []byte(`{"a":1}`)))
 	require.NoError(t, w.Close())
 	_, err = f.WriteString("still open\n")
@@ -87,9 +87,28 @@ func TestWriterStdoutRedirectedToFile(t *testing.T) {
 func TestWriterDevice(t *testing.T) {
 	w, err := Open(os.DevNull, nil, Options{})
 	require.NoError(t, err)
-	assert.Nil(t, w.file, "a device is not synced: fsync fails on most")
+	assert.Empty(t, w.files, "a device is not synced: fsync fails on most")
 	require.NoError(t, w.WriteLine(t.Context(), []byte(`{"a":1}`)))
 	require.NoError(t, w.Close())
+}
+
+func TestOpenSyncs(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "events.jsonl")
+	for _, n := range []int{0, 1, 3} {
+		w, err := Open(path, nil, Options{Syncs: n})
+		require.NoError(t, err)
+		want := n
+		if n == 0 {
+			want = DefaultSyncs
+		}
+		assert.Len(t, w.files, want, "a descriptor for each sync under way")
+		assert.Len(t, w.closers, want)
+		require.NoError(t, w.WriteLine(t.Context(), []byte(testLine(t, "bunq", "k", time.Now()))))
+		require.NoError(t, w.Close())
+	}
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Equal(t, 3, bytes.Count(b, []byte("\n")))
 }
 
 func TestOpenError(t *testing.T) {
@@ -194,7 +213,7 @@ func pendingResult(c <-chan error) bool { return len(c) == 0 }
 
 func TestWriterGroupCommit(t *testing.T) {
 	g := newGatedFile()
-	w := newWriter(g, g, nil, Options{})
+	w := newWriter(g, []syncFile{g}, nil, Options{})
 	first := writeAsync(t.Context(), w, "a")
 	require.Equal(t, "write:a\n", g.hold(t)) // the first batch is being written: hold it
 	var rest []<-chan error
@@ -237,13 +256,14 @@ func TestWriterFailedBatch(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := newGatedFile()
-			w := newWriter(g, g, nil, Options{})
+			w := newWriter(g, []syncFile{g}, nil, Options{})
 			first := writeAsync(t.Context(), w, "b")
-			g.expect(t, "write:b\n", nil)
+			require.Equal(t, "write:b\n", g.hold(t))
 			a := writeAsync(t.Context(), w, `{"x":1}`)
 			waitQueued(t, w, 1)
 			b := writeAsync(t.Context(), w, tt.second)
 			waitQueued(t, w, 2)
+			g.proceed <- nil
 			g.expect(t, "sync", nil)
 			require.NoError(t, <-first)
 
@@ -271,6 +291,45 @@ func TestWriterFailedBatch(t *testing.T) {
 			g.close(t, w)
 		})
 	}
+}
+
+// TestWriterSyncsOverlap checks that with two syncers a batch is written
+// and synced while the one before is still syncing, that each batch is
+// answered when its own sync ends, whichever ends first, and that a third
+// batch waits for a syncer.
+func TestWriterSyncsOverlap(t *testing.T) {
+	errDisk := errors.New("writeback failed")
+	var out downWriter // never down: a buffer the test reads while lines are written
+	a, b := newGatedFile(), newGatedFile()
+	w := newWriter(&out, []syncFile{a, b}, nil, Options{})
+
+	first := writeAsync(t.Context(), w, "1")
+	require.Equal(t, "sync", a.hold(t)) // batch 1 is written and syncing through a
+	second := writeAsync(t.Context(), w, "2")
+	require.Equal(t, "sync", b.hold(t)) // batch 2 too, through b, meanwhile
+	assert.Equal(t, "1\n2\n", out.String())
+
+	third := writeAsync(t.Context(), w, "3")
+	time.Sleep(20 * time.Millisecond)
+	assert.Equal(t, "1\n2\n", out.String(), "no syncer is idle: batch 3 waits")
+
+	b.proceed <- nil
+	require.NoError(t, <-second, "batch 2 is answered when its own sync ends")
+	assert.True(t, pendingResult(first), "batch 1 is still syncing")
+	require.Equal(t, "sync", b.hold(t)) // batch 3, through b
+	assert.Equal(t, "1\n2\n3\n", out.String())
+
+	a.proceed <- errDisk
+	require.ErrorIs(t, <-first, errDisk, "a failed sync fails its own batch")
+	b.proceed <- nil
+	require.NoError(t, <-third)
+
+	go func() {
+		for range a.arrived {
+			a.proceed <- nil
+		}
+	}()
+	b.close(t, w)
 }
 
 // failingWriter writes half of its first write, then fails it.
@@ -304,7 +363,7 @@ func TestWriterRecoversFromPartialWrite(t *testing.T) {
 
 func TestWriterBackpressure(t *testing.T) {
 	g := newGatedFile()
-	w := newWriter(g, g, nil, Options{QueueLen: 2})
+	w := newWriter(g, []syncFile{g}, nil, Options{QueueLen: 2})
 	held := writeAsync(t.Context(), w, "held")
 	g.hold(t) // being written, held
 	q1 := writeAsync(t.Context(), w, "q1")
@@ -339,7 +398,7 @@ func TestWriterBackpressure(t *testing.T) {
 
 func TestWriterAbandonedWhileQueued(t *testing.T) {
 	g := newGatedFile()
-	w := newWriter(g, g, nil, Options{})
+	w := newWriter(g, []syncFile{g}, nil, Options{})
 	held := writeAsync(t.Context(), w, "held")
 	g.hold(t)
 	ctx, cancel := context.WithCancel(t.Context())
@@ -363,7 +422,7 @@ func TestWriterAbandonedWhileQueued(t *testing.T) {
 
 func TestWriterWaitsForATakenLine(t *testing.T) {
 	g := newGatedFile()
-	w := newWriter(g, g, nil, Options{})
+	w := newWriter(g, []syncFile{g}, nil, Options{})
 	ctx, cancel := context.WithCancel(t.Context())
 	c := writeAsync(ctx, w, "taken")
 	g.hold(t) // in a batch, being written
@@ -378,7 +437,7 @@ func TestWriterWaitsForATakenLine(t *testing.T) {
 
 func TestWriterCloseDrains(t *testing.T) {
 	g := newGatedFile()
-	w := newWriter(g, g, nil, Options{})
+	w := newWriter(g, []syncFile{g}, nil, Options{})
 	held := writeAsync(t.Context(), w, "held")
 	g.hold(t)
 	var queued []<-chan error
