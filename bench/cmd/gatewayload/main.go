@@ -20,9 +20,10 @@
 // The servers run one after another, each in its own process (GOMAXPROCS=1;
 // on Linux with taskset, on a CPU of its own, the load on another), and
 // the servers are gone over several times (-rounds). serve runs as a user
-// would run it, with --dev (loopback may send) and a rate limit no run
-// reaches (--rate 1e9 --burst 1000000000: every request comes from one
-// address).
+// would run it in production, with loopback as the one allowed sender
+// (--allow 127.0.0.1: not --dev, whose delivery inspector a production
+// gateway does not run) and a rate limit no run reaches (--rate 1e9
+// --burst 1000000000: every request comes from one address).
 //
 // Usage (from the bench directory):
 //

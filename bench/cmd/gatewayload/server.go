@@ -67,7 +67,7 @@ func (s *server) measure(p httpload.Pinning, events *workload.PaymentEvents, con
 		}
 		defer os.RemoveAll(dir)
 		out = filepath.Join(dir, "events.jsonl")
-		cmd = p.ServerCommand(s.bin.path, append([]string{"serve", "--dev", "--addr", "127.0.0.1:0", "--out", out}, limits...)...)
+		cmd = p.ServerCommand(s.bin.path, append([]string{"serve", "--allow", "127.0.0.1", "--addr", "127.0.0.1:0", "--out", out}, limits...)...)
 	}
 	proc, err := start(cmd)
 	if err != nil {
