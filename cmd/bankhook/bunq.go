@@ -357,12 +357,25 @@ func checkTargetURL(s string) error {
 	return nil
 }
 
+// categoryList is bunq's categories for the usage text, in lines of at
+// most 72 columns after the first's indent.
 func categoryList() string {
-	names := make([]string, 0, len(bunq.Categories()))
+	var b strings.Builder
+	line := 0
 	for _, c := range bunq.Categories() {
-		names = append(names, string(c))
+		switch {
+		case line == 0:
+		case line+1+len(c) > 72:
+			b.WriteString("\n  ")
+			line = 0
+		default:
+			b.WriteByte(' ')
+			line++
+		}
+		b.WriteString(string(c))
+		line += len(c)
 	}
-	return strings.Join(names, " ")
+	return b.String()
 }
 
 const bunqUnsubscribeUsage = `Usage: bankhook bunq unsubscribe [flags]
