@@ -36,6 +36,9 @@ type Load struct {
 	// source returns the next request's body, which the load does not
 	// keep. A source is used by one goroutine at a time.
 	Bodies func() func() []byte
+	// Grace is how long after the end of a Run a request still in flight
+	// may take before it fails. Default 30 s.
+	Grace time.Duration
 }
 
 // Phase is what one timed run of a Load measured. A request counts as
@@ -100,12 +103,18 @@ func (l *Load) Run(d time.Duration) *Phase {
 // the connection is dialled again.
 func (l *Load) conn(end time.Time, p *Phase) {
 	next := l.Bodies()
+	grace := l.Grace
+	if grace <= 0 {
+		grace = 30 * time.Second
+	}
 	p.Latencies = make([]time.Duration, 0, 1<<14)
 	var (
-		c   net.Conn
-		br  *bufio.Reader
-		req []byte
+		c       net.Conn
+		br      *bufio.Reader
+		req     []byte // the head, then the body
+		headLen int
 	)
+	size := -1 // the body length the head announces
 	defer func() {
 		if c != nil {
 			_ = c.Close()
@@ -119,13 +128,15 @@ func (l *Load) conn(end time.Time, p *Phase) {
 				time.Sleep(10 * time.Millisecond)
 				continue
 			}
-			_ = c.SetDeadline(end.Add(30 * time.Second))
+			_ = c.SetDeadline(end.Add(grace))
 			br = bufio.NewReaderSize(c, 4096)
 		}
 		body := next()
-		req = fmt.Appendf(req[:0], "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n",
-			l.Path, l.Addr, len(body))
-		req = append(req, body...)
+		if len(body) != size {
+			req, size = l.head(req[:0], len(body)), len(body)
+			headLen = len(req)
+		}
+		req = append(req[:headLen], body...)
 		t0 := time.Now()
 		a, err := roundTrip(c, br, req)
 		if err == nil && a.status != 200 {
@@ -145,6 +156,28 @@ func (l *Load) conn(end time.Time, p *Phase) {
 			c = nil
 		}
 	}
+}
+
+// Send sends one request with body on a connection of its own, outside
+// any Run, and returns an error unless it is answered 200: for example the
+// first delivery of an event that the load then repeats.
+func (l *Load) Send(body []byte) error {
+	c, err := net.Dial("tcp", l.Addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	a, err := roundTrip(c, bufio.NewReader(c), append(l.head(nil, len(body)), body...))
+	if err == nil && a.status != 200 {
+		err = fmt.Errorf("httpload: status %d", a.status)
+	}
+	return err
+}
+
+// head appends the head of a request with a body of n bytes to b.
+func (l *Load) head(b []byte, n int) []byte {
+	return fmt.Appendf(b, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n",
+		l.Path, l.Addr, n)
 }
 
 func (p *Phase) fail(err error) {

@@ -24,6 +24,8 @@ type Pinning struct {
 	reason    string // why there is no pinning
 }
 
+// String says where the server and the load run, or why they are not
+// pinned.
 func (p Pinning) String() string {
 	if p.taskset == "" {
 		return "none (" + p.reason + "); server GOMAXPROCS=1"
@@ -54,6 +56,13 @@ func ChoosePinning(want bool, serverCPU, loadCPU int) Pinning {
 		p.taskset = path
 	}
 	return p
+}
+
+// Unpinned returns a Pinning that does not pin, for the given reason,
+// which String reports: for a caller that decides that itself and names
+// its own flag.
+func Unpinned(reason string) Pinning {
+	return Pinning{reason: reason}
 }
 
 // PinSelf re-executes this process under taskset on the load's CPU,

@@ -38,9 +38,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
+	"github.com/bankhook/bankhook/bench/httpload"
 	"github.com/bankhook/bankhook/bench/workload"
 )
 
@@ -91,7 +93,7 @@ func run(args []string, out io.Writer) error {
 	}
 
 	p := choosePinning(*pin, *serverCPU, *loadCPU)
-	if err := p.pinSelf(); err != nil {
+	if err := p.PinSelf(); err != nil {
 		return err
 	}
 
@@ -104,9 +106,9 @@ func run(args []string, out io.Writer) error {
 	fmt.Fprintf(out, "# pinning: %s\n", p)
 	fmt.Fprintf(out, "# body: %s (%d bytes); full: a new Payment id per request; replay: one Payment, handled before the measurement\n", *bodyPath, len(events.Body()))
 
-	results := make(map[string]*serverResult, len(kinds))
+	results := make(map[string]*httpload.Result, len(kinds))
 	for _, kind := range kinds {
-		results[kind] = &serverResult{}
+		results[kind] = &httpload.Result{}
 	}
 	for round := range *rounds {
 		for _, kind := range kinds {
@@ -120,7 +122,7 @@ func run(args []string, out io.Writer) error {
 			if err != nil {
 				return err
 			}
-			results[kind].add(ph, cpu)
+			results[kind].Add(ph, cpu)
 		}
 	}
 
@@ -130,56 +132,68 @@ func run(args []string, out io.Writer) error {
 	for _, kind := range kinds {
 		r := results[kind]
 		vs := "-"
-		if bare != nil && bare.rate() > 0 {
-			vs = fmt.Sprintf("%.1f%%", 100*r.rate()/bare.rate())
+		if bare != nil && bare.Rate() > 0 {
+			vs = fmt.Sprintf("%.1f%%", 100*r.Rate()/bare.Rate())
 		}
 		share, perCPU := "-", "-"
-		if r.cpuKnown {
-			share = fmt.Sprintf("%.0f%%", 100*r.cpu.Seconds()/r.wall.Seconds())
-			perCPU = fmt.Sprintf("%.0f", r.perCPUSecond())
+		if r.CPUKnown {
+			share = fmt.Sprintf("%.0f%%", 100*r.CPU.Seconds()/r.Wall.Seconds())
+			perCPU = fmt.Sprintf("%.0f", r.PerCPUSecond())
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%v\t%v\t%v\t%s\t%s\t%s\t%d\t\n", kind, r.requests, r.rate(),
-			roundDur(r.quantile(0.50)), roundDur(r.quantile(0.99)), roundDur(r.quantile(1)), share, perCPU, vs, r.errors)
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%v\t%v\t%v\t%s\t%s\t%s\t%d\t\n", kind, r.Requests, r.Rate(),
+			roundDur(r.Quantile(0.50)), roundDur(r.Quantile(0.99)), roundDur(r.Quantile(1)), share, perCPU, vs, r.Errors)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	for _, kind := range kinds {
 		t, ok := targets[kind]
-		if !ok || bare == nil || bare.rate() == 0 {
+		if !ok || bare == nil || bare.Rate() == 0 {
 			continue
 		}
-		got := results[kind].rate() / bare.rate()
+		got := results[kind].Rate() / bare.Rate()
 		verdict := "met"
 		if got < t {
 			verdict = fmt.Sprintf("missed by %.1f points", 100*(t-got))
 		}
 		fmt.Fprintf(out, "# %s: %.1f%% of bare's req/s (target ≥ %.0f%%): %s", kind, 100*got, 100*t, verdict)
-		if results[kind].cpuKnown && bare.cpuKnown && bare.perCPUSecond() > 0 {
-			fmt.Fprintf(out, "; %.1f%% of bare's requests per server CPU-second", 100*results[kind].perCPUSecond()/bare.perCPUSecond())
+		if results[kind].CPUKnown && bare.CPUKnown && bare.PerCPUSecond() > 0 {
+			fmt.Fprintf(out, "; %.1f%% of bare's requests per server CPU-second", 100*results[kind].PerCPUSecond()/bare.PerCPUSecond())
 		}
 		fmt.Fprintln(out)
 	}
-	if full, replay := results["full"], results["replay"]; full != nil && replay != nil && full.cpuKnown && replay.cpuKnown &&
-		full.perCPUSecond() > 0 && replay.perCPUSecond() > 0 {
+	if full, replay := results["full"], results["replay"]; full != nil && replay != nil && full.CPUKnown && replay.CPUKnown &&
+		full.PerCPUSecond() > 0 && replay.PerCPUSecond() > 0 {
 		fmt.Fprintf(out, "# replay: a duplicate delivery costs %.1f%% of the server CPU of a new one (%.1f µs against %.1f µs)\n",
-			100*full.perCPUSecond()/replay.perCPUSecond(), 1e6/replay.perCPUSecond(), 1e6/full.perCPUSecond())
+			100*full.PerCPUSecond()/replay.PerCPUSecond(), 1e6/replay.PerCPUSecond(), 1e6/full.PerCPUSecond())
 	}
 
 	var errs []error
 	for _, kind := range kinds {
-		if r := results[kind]; r.errors > 0 {
-			errs = append(errs, fmt.Errorf("loadtest: %s: %d failed requests, first: %w", kind, r.errors, r.firstErr))
+		if r := results[kind]; r.Errors > 0 {
+			errs = append(errs, fmt.Errorf("loadtest: %s: %d failed requests, first: %w", kind, r.Errors, r.FirstErr))
 		}
 	}
 	return errors.Join(errs...)
 }
 
+// choosePinning chooses as httpload.ChoosePinning does, except that where
+// loadtest's own flags rule pinning out, the reason names them.
+func choosePinning(pin bool, serverCPU, loadCPU int) httpload.Pinning {
+	switch {
+	case !pin:
+		return httpload.Unpinned("-pin=false")
+	case runtime.GOOS == "linux" && serverCPU == loadCPU:
+		return httpload.Unpinned("-server-cpu equals -load-cpu")
+	}
+	return httpload.ChoosePinning(true, serverCPU, loadCPU)
+}
+
 // measure starts a server of the given kind, warms it up, measures it and
 // stops it. It returns the measured phase and the CPU time the server used
 // during it (negative when unknown).
-func measure(p pinning, kind string, events *workload.PaymentEvents, conns int, warmup, d time.Duration, profile string) (*phase, time.Duration, error) {
-	cmd, err := p.serverCommand(kind, warmup+d+time.Minute, profile)
+func measure(p httpload.Pinning, kind string, events *workload.PaymentEvents, conns int, warmup, d time.Duration, profile string) (*httpload.Phase, time.Duration, error) {
+	cmd, err := serverCommand(p, kind, warmup+d+time.Minute, profile)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -202,25 +216,41 @@ func measure(p pinning, kind string, events *workload.PaymentEvents, conns int, 
 		return nil, 0, fmt.Errorf("loadtest: the %s server did not start (%q): %v", kind, line, err)
 	}
 
-	l := &load{addr: addr, conns: conns, events: events, distinct: kind == "full"}
+	l := &httpload.Load{Addr: addr, Path: "/bunq", Conns: conns, Bodies: bodies(events, kind == "full"), Grace: 10 * time.Second}
 	if kind == "replay" {
 		// The event is handled once; every request after it is its duplicate.
-		if err := l.prime(); err != nil {
+		if err := l.Send(events.Body()); err != nil {
 			return nil, 0, fmt.Errorf("loadtest: priming the replay server: %w", err)
 		}
 	}
 	if warmup > 0 {
-		if w := l.run(warmup); w.errors > 0 {
-			return nil, 0, fmt.Errorf("loadtest: %s warm-up: %d failed requests, first: %w", kind, w.errors, w.firstErr)
+		if w := l.Run(warmup); w.Errors > 0 {
+			return nil, 0, fmt.Errorf("loadtest: %s warm-up: %d failed requests, first: %w", kind, w.Errors, w.FirstErr)
 		}
 	}
-	cpu0, okCPU0 := cpuTime(cmd.Process.Pid)
-	ph := l.run(d)
-	cpu1, okCPU1 := cpuTime(cmd.Process.Pid)
+	cpu0, okCPU0 := httpload.CPUTime(cmd.Process.Pid)
+	ph := l.Run(d)
+	cpu1, okCPU1 := httpload.CPUTime(cmd.Process.Pid)
 	if !okCPU0 || !okCPU1 {
 		return ph, -1, nil
 	}
 	return ph, cpu1 - cpu0, nil
+}
+
+// bodies returns the load's body sources: the event every time, or, when
+// distinct, a new Payment id for every request of every connection.
+func bodies(events *workload.PaymentEvents, distinct bool) func() func() []byte {
+	var next atomic.Uint64
+	return func() func() []byte {
+		ev := events.Clone()
+		if !distinct {
+			return ev.Body
+		}
+		return func() []byte {
+			ev.Set(next.Add(1))
+			return ev.Body()
+		}
+	}
 }
 
 // stop closes the server's standard input, which makes it shut down, and

@@ -9,9 +9,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"runtime/pprof"
 	"time"
 
+	"github.com/bankhook/bankhook/bench/httpload"
 	"github.com/bankhook/bankhook/bench/workload"
 )
 
@@ -27,6 +29,23 @@ func handlerFor(kind string) (http.Handler, error) {
 		return workload.FullReceiver(nil, nil, "127.0.0.1")
 	}
 	return nil, fmt.Errorf("loadtest: unknown server %q (want bare, guards, full or replay)", kind)
+}
+
+// serverCommand returns the command that runs this binary as the server of
+// the given kind, as p places it, writing a CPU profile to profile when it
+// is not empty. The server's standard error is loadtest's.
+func serverCommand(p httpload.Pinning, kind string, maxLife time.Duration, profile string) (*exec.Cmd, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("loadtest: %w", err)
+	}
+	args := []string{"-serve", kind, "-max-life", maxLife.String()}
+	if profile != "" {
+		args = append(args, "-cpuprofile", profile)
+	}
+	cmd := p.ServerCommand(self, args...)
+	cmd.Stderr = os.Stderr
+	return cmd, nil
 }
 
 // serve is the server process: it listens on 127.0.0.1, tells its parent
