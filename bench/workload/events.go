@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/bankhook/bankhook/bunq"
 )
@@ -101,4 +102,23 @@ func (e *PaymentEvents) Body() []byte { return e.body }
 // Clone returns an independent copy, for another goroutine.
 func (e *PaymentEvents) Clone() *PaymentEvents {
 	return &PaymentEvents{body: bytes.Clone(e.body), slot: e.slot}
+}
+
+// Sources returns a body source per connection of a load, for
+// httpload.Load.Bodies: each call gives a source of its own (a clone, so
+// connections never share a buffer) that returns, when distinct, a new
+// Payment id on every call, counted across all sources, or else always
+// the current event.
+func (e *PaymentEvents) Sources(distinct bool) func() func() []byte {
+	var next atomic.Uint64
+	return func() func() []byte {
+		ev := e.Clone()
+		if !distinct {
+			return ev.Body
+		}
+		return func() []byte {
+			ev.Set(next.Add(1))
+			return ev.Body()
+		}
+	}
 }

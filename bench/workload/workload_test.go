@@ -83,6 +83,28 @@ func TestPaymentEvents(t *testing.T) {
 	assert.NotEqual(t, c.Body(), e.Body(), "a clone has its own buffer")
 }
 
+func TestPaymentEventsSources(t *testing.T) {
+	e, err := LoadPaymentEvents("../" + SamplePayment)
+	require.NoError(t, err)
+	first := string(e.Body())
+
+	same := e.Sources(false)
+	a, b := same(), same()
+	assert.Equal(t, first, string(a()))
+	assert.Equal(t, first, string(b()), "every connection sends the same event")
+
+	distinct := e.Sources(true)
+	c, d := distinct(), distinct()
+	ids := map[int64]bool{}
+	for _, next := range []func() []byte{c, d, c, d, c} {
+		notif, err := bunq.Decode(next())
+		require.NoError(t, err)
+		ids[notif.Object.(*bunq.Payment).ID] = true
+	}
+	assert.Len(t, ids, 5, "a new Payment id for every request of every connection")
+	assert.Equal(t, first, string(e.Body()), "the sources work on clones")
+}
+
 func TestNewPaymentEventsRejects(t *testing.T) {
 	tests := []struct {
 		name string

@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -75,7 +74,7 @@ func (s *server) measure(p httpload.Pinning, events *workload.PaymentEvents, con
 	}
 	defer proc.kill()
 
-	l := &httpload.Load{Addr: proc.addr, Path: "/bunq", Conns: conns, Bodies: bodies(events, s.kind != "dup")}
+	l := &httpload.Load{Addr: proc.addr, Path: "/bunq", Conns: conns, Bodies: events.Sources(s.kind != "dup")}
 	if s.kind == "bare" {
 		l.Path = "/"
 	}
@@ -121,22 +120,6 @@ func (s *server) measure(p httpload.Pinning, events *workload.PaymentEvents, con
 	}
 	s.lines += lines
 	return nil
-}
-
-// bodies returns the load's body sources: a new Payment id for every
-// request of every connection, or always the first event.
-func bodies(events *workload.PaymentEvents, distinct bool) func() func() []byte {
-	var next atomic.Uint64
-	return func() func() []byte {
-		ev := events.Clone()
-		if !distinct {
-			return ev.Body
-		}
-		return func() []byte {
-			ev.Set(next.Add(1))
-			return ev.Body()
-		}
-	}
 }
 
 // deliver posts body to serve's bunq endpoint once and wants a 200.

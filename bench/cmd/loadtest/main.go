@@ -5,7 +5,7 @@
 // answering duplicates — each in its own process on 127.0.0.1, drives each with
 // keep-alive connections for a fixed time, and prints requests per second,
 // latency percentiles, the server's CPU use and the ratios to the bare
-// handler. It goes over the three servers several times (-rounds) and
+// handler. It goes over the four servers several times (-rounds) and
 // reports the median round, so that a passing disturbance on a shared
 // machine weighs less; requests per second of server CPU time, also
 // printed, stay comparable even when other processes take CPU time.
@@ -38,7 +38,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync/atomic"
 	"text/tabwriter"
 	"time"
 
@@ -216,7 +215,7 @@ func measure(p httpload.Pinning, kind string, events *workload.PaymentEvents, co
 		return nil, 0, fmt.Errorf("loadtest: the %s server did not start (%q): %v", kind, line, err)
 	}
 
-	l := &httpload.Load{Addr: addr, Path: "/bunq", Conns: conns, Bodies: bodies(events, kind == "full"), Grace: 10 * time.Second}
+	l := &httpload.Load{Addr: addr, Path: "/bunq", Conns: conns, Bodies: events.Sources(kind == "full"), Grace: 10 * time.Second}
 	if kind == "replay" {
 		// The event is handled once; every request after it is its duplicate.
 		if err := l.Send(events.Body()); err != nil {
@@ -235,22 +234,6 @@ func measure(p httpload.Pinning, kind string, events *workload.PaymentEvents, co
 		return ph, -1, nil
 	}
 	return ph, cpu1 - cpu0, nil
-}
-
-// bodies returns the load's body sources: the event every time, or, when
-// distinct, a new Payment id for every request of every connection.
-func bodies(events *workload.PaymentEvents, distinct bool) func() func() []byte {
-	var next atomic.Uint64
-	return func() func() []byte {
-		ev := events.Clone()
-		if !distinct {
-			return ev.Body
-		}
-		return func() []byte {
-			ev.Set(next.Add(1))
-			return ev.Body()
-		}
-	}
 }
 
 // stop closes the server's standard input, which makes it shut down, and
