@@ -562,8 +562,17 @@ func runThroughOutage(t *testing.T, newClient func(testing.TB) redis.UniversalCl
 		assert.Zero(t, failed, "no Reserve may fail during a planned failover")
 		assert.Zero(t, unavailable, "a planned failover is answered as usual")
 		assert.Empty(t, during, "a planned failover handles no event twice")
+	case failClosed && failed == 0:
+		// The client's own retries (go-redis tries a call up to four times,
+		// backing off up to 512 ms) outlasted a short failover: the store
+		// never failed, so nothing was answered store_unavailable.
+		assert.Zero(t, unavailable, "store_unavailable without a failed Reserve")
+		t.Logf("fail-closed: the client's retries bridged the outage of %v; no Reserve failed", ot.up.Sub(ot.down).Round(time.Millisecond))
 	case failClosed:
+		// Every failed Reserve is answered store_unavailable, unless the
+		// bank's connection was dropped before the answer.
 		assert.Positive(t, unavailable, "fail-closed answers store_unavailable during the outage")
+		assert.LessOrEqual(t, unavailable, failed, "store_unavailable only for a failed Reserve")
 	default:
 		assert.Zero(t, unavailable, "fail-open never answers store_unavailable")
 	}
