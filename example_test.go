@@ -648,6 +648,27 @@ func ExampleNewLRUStore() {
 	// done 200
 }
 
+// A store on a clock of the test's own: an event is remembered for its
+// TTL, then handled again if the bank sends it once more.
+func ExampleNewLRUStoreWith() {
+	ctx := context.Background()
+	now := time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)
+	s := bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{
+		Capacity: 1_000,
+		Now:      func() time.Time { return now },
+	})
+	res, _ := s.Reserve(ctx, "shop:order-paid:A-24", time.Minute)
+	_ = s.Complete(ctx, "shop:order-paid:A-24", res.Token, http.StatusOK, 72*time.Hour)
+
+	now = now.Add(71 * time.Hour)
+	within, _ := s.Reserve(ctx, "shop:order-paid:A-24", time.Minute)
+	now = now.Add(2 * time.Hour)
+	after, _ := s.Reserve(ctx, "shop:order-paid:A-24", time.Minute)
+	fmt.Println(within.State, after.State)
+	// Output:
+	// done reserved
+}
+
 // A receiver for any JSON webhook: the whole pipeline around a decoder and
 // a typed function.
 func ExampleNewReceiver() {

@@ -45,11 +45,11 @@ type Load struct {
 // done when it is answered 200; any other answer, or a failed connection,
 // is an error.
 type Phase struct {
-	Requests  int
-	Replayed  int // answers with Idempotent-Replayed: true
-	Errors    int
-	FirstErr  error
-	Elapsed   time.Duration
+	Requests  int             // requests answered 200
+	Replayed  int             // of those, answers with Idempotent-Replayed: true
+	Errors    int             // requests that failed
+	FirstErr  error           // the first failure, nil when none
+	Elapsed   time.Duration   // the measured time
 	Latencies []time.Duration // of the requests done, sorted
 }
 
@@ -259,15 +259,15 @@ func roundTrip(c net.Conn, br *bufio.Reader, req []byte) (response, error) {
 
 // Result gathers one server's phases over several rounds.
 type Result struct {
-	Rates     []float64 // requests per second of each round
-	Requests  int
-	Replayed  int
-	Errors    int
-	FirstErr  error
+	Rates     []float64       // requests per second of each round
+	Requests  int             // requests answered 200, all rounds
+	Replayed  int             // of those, answers with Idempotent-Replayed: true
+	Errors    int             // requests that failed, all rounds
+	FirstErr  error           // the first failure, nil when none
 	Latencies []time.Duration // every round's, sorted
 	Wall      time.Duration   // the rounds' measured time
 	CPU       time.Duration   // the server's CPU time in them
-	CPUKnown  bool
+	CPUKnown  bool            // whether CPU could be read for every round
 }
 
 // Add records one round; cpu is the server's CPU time in it, negative
