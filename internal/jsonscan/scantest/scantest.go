@@ -60,6 +60,31 @@ func (d Decoders[E]) Check(t testing.TB, body []byte) {
 	if err1 != nil || err2 != nil || string(fj) != string(sj) {
 		t.Fatalf("encodings differ (%v, %v):\n%s\n%s", err1, err2, fj, sj)
 	}
+	d.checkCopies(t, body, string(fj))
+}
+
+// checkCopies requires the events both paths decode from a copy of body
+// to keep none of its bytes: the receivers promise it
+// (ReceiverOptions.DecodeCopies) and hand the decoders a pooled buffer
+// that the next request overwrites. want is the events' encoding.
+func (d Decoders[E]) checkCopies(t testing.TB, body []byte, want string) {
+	t.Helper()
+	fastBuf, slowBuf := append([]byte(nil), body...), append([]byte(nil), body...)
+	fast, _ := d.Fast(fastBuf)
+	slow, err := d.Reflect(slowBuf)
+	if err != nil {
+		t.Fatalf("the reflective decoder refuses a copy of a body it accepted: %v", err)
+	}
+	for _, buf := range [][]byte{fastBuf, slowBuf} {
+		for i := range buf {
+			buf[i] = '#'
+		}
+	}
+	for name, e := range map[string]E{"fast": fast, "reflective": slow} {
+		if got, err := json.Marshal(e); err != nil || string(got) != want {
+			t.Fatalf("the %s path's event changed when its body was overwritten (%v):\n%s\n%s", name, err, want, got)
+		}
+	}
 }
 
 // Test runs Check on every seed, each in a subtest.
