@@ -34,6 +34,8 @@ type reqState struct {
 	key string // idempotency key, once Dedupe has computed it
 
 	rec statusRecorder // Dedupe's view of the handler's answer
+	// hold is the reservation Dedupe holds while the handler runs.
+	hold *holding
 
 	deadline     deadlineCtx // Deadline's context, when deadlineUsed
 	deadlineUsed bool        // a second Deadline in a chain makes its own

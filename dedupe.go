@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -85,6 +86,16 @@ type Store interface {
 	Release(ctx context.Context, key, token string) error
 }
 
+// TimeoutStore is a [Store] that bounds each of its calls by a timeout of
+// its own (redisstore's Store does). NewReceiver checks that the dedupe
+// lease outlasts the handler's deadline plus one such call, the longest a
+// delivery can hold its key before the store records its outcome.
+type TimeoutStore interface {
+	Store
+	// Timeout is the longest one call of the store may take.
+	Timeout() time.Duration
+}
+
 // Errors of the dedupe stage and its stores.
 var (
 	// ErrLeaseLost: the reservation's lease ended or was taken over
@@ -105,10 +116,10 @@ type DedupeOptions struct {
 	// holder blocks it no longer than this. Make it longer than the
 	// handler's deadline. Default 60 s.
 	Lease time.Duration
-	// FailClosed answers 503 store_unavailable while the store fails, so
-	// the bank retries later. By default (false) the handler runs anyway:
-	// delivery stays at-least-once while the store is down, and the
-	// failure is logged.
+	// FailClosed answers 503 store_unavailable while the store fails to
+	// reserve keys, so the bank retries later. By default (false) the
+	// handler runs anyway: delivery stays at-least-once while the store is
+	// down, and the failure is logged.
 	FailClosed bool
 	// Key derives the idempotency key. Default: the decoded event's
 	// IdempotencyKey (see Decode), else "sha256:" and the hex SHA-256 of
@@ -122,13 +133,26 @@ type DedupeOptions struct {
 	// from the store; its error is answered 400 bad_payload. NewReceiver
 	// sets it when the key was read from a body that was not decoded.
 	checkReplay func(*http.Request) error
+	// deadline is the handler deadline of the receiver Dedupe is part of
+	// (set by NewReceiver): completing a handled event is retried until
+	// it has passed. Zero: half the lease.
+	deadline time.Duration
 }
 
 // Dedupe runs the wrapped handler at most once per event, as far as its
 // store remembers: the first delivery reserves the event's key and runs
 // the handler; a 2xx answer (a handler that writes nothing answers 200)
-// marks the key done, anything else, a panic (released, then re-panicked)
-// or a cancelled request releases it so the bank's retry runs it again.
+// marks the key done, anything else, a panic before any answer (released,
+// then re-panicked) or a cancelled request releases it so the bank's
+// retry runs it again.
+//
+// A store that fails to mark a handled event done is retried with
+// backoff until the handler's deadline (the receiver's Deadline, or half
+// the lease for a Dedupe used on its own) before the answer goes out; if
+// it still fails, the 2xx goes out (the event was handled) and the
+// failure is logged with the key and reported, since a later delivery of
+// the event may then be handled again. A handler that cannot know its
+// outcome before it must answer settles its key later through [Postpone].
 //
 // A delivery whose key is held by another in-flight delivery is answered
 // 409 in_flight with Retry-After; one whose key is done is answered with
@@ -234,20 +258,28 @@ func runReserved(o DedupeOptions, next http.Handler, w http.ResponseWriter, r *h
 		rec = &statusRecorder{}
 	}
 	*rec = statusRecorder{ResponseWriter: w}
-	defer func() { *rec = statusRecorder{} }()
+	h := &holding{o: &o, r: r, key: key, token: token}
+	st.hold = h
+	start := time.Now()
+	defer func() { *rec = statusRecorder{}; st.hold = nil }()
 	done := false
 	defer func() {
 		if done {
 			return
 		}
 		p := recover()
-		release(ctx, o, r, key, token)
+		if !h.postponed {
+			release(ctx, o, r, key, token)
+		}
 		if p != nil {
 			panic(p)
 		}
 	}()
 	next.ServeHTTP(rec, r)
 	done = true
+	if h.postponed { // the handler settles the key itself
+		return
+	}
 	status := rec.statusOr200()
 	// A handler that wrote nothing because its request was cancelled has
 	// not handled the event, whatever net/http answers for it.
@@ -255,13 +287,109 @@ func runReserved(o DedupeOptions, next http.Handler, w http.ResponseWriter, r *h
 		release(ctx, o, r, key, token)
 		return
 	}
-	// The event was handled and the answer is on its way: a failure here
-	// only means a later retry may run the handler again.
-	if err := o.Store.Complete(ctx, key, token, status, o.TTL); err != nil {
+	// The event was handled. Until the store records it, a retry would be
+	// handled again: retry a failing store until the handler's deadline
+	// (the answer waits, buffered, for this handler to return). Past it,
+	// the answer stays 2xx — the event was handled, and a 503 would only
+	// make the bank send it again — and the failure is logged and
+	// reported.
+	if err := completeRetrying(ctx, &o, key, token, status, start.Add(o.completeWithin())); err != nil {
 		o.Logger.LogAttrs(ctx, slog.LevelError, "bankhook: dedupe complete failed; a retry may be handled again",
 			slog.String("key", key), slog.String("error", err.Error()))
 		storeFailed(r, "complete", key, err)
 	}
+}
+
+// holding is the reservation Dedupe holds while its handler runs, which
+// the handler may take over (Postpone).
+type holding struct {
+	o         *DedupeOptions
+	r         *http.Request
+	key       string
+	token     string
+	postponed bool // the handler settles the key itself, through Postpone's settle
+}
+
+// completeWithin is how long Complete may be retried after the handler
+// started: the receiver's handler deadline, or half the lease for a
+// Dedupe used on its own.
+func (o *DedupeOptions) completeWithin() time.Duration {
+	if o.deadline > 0 {
+		return o.deadline
+	}
+	return o.Lease / 2
+}
+
+// Backoff of Complete's retries: the first retry after completeBackoff,
+// doubling up to completeMaxBackoff.
+const (
+	completeBackoff    = 25 * time.Millisecond
+	completeMaxBackoff = time.Second
+)
+
+// completeRetrying calls Complete until it succeeds, it reports the lease
+// lost, or until passes; the first call is made whatever the time. Each
+// later call is bounded by the store's own timeout and by until.
+func completeRetrying(ctx context.Context, o *DedupeOptions, key, token string, status int, until time.Time) error {
+	err := o.Store.Complete(ctx, key, token, status, o.TTL)
+	backoff := completeBackoff
+	for err != nil && !errors.Is(err, ErrLeaseLost) {
+		wait := time.Until(until)
+		if wait <= 0 {
+			break
+		}
+		t := time.NewTimer(min(backoff, wait))
+		<-t.C
+		backoff = min(2*backoff, completeMaxBackoff)
+		cctx, cancel := context.WithDeadline(ctx, until)
+		if e := o.Store.Complete(cctx, key, token, status, o.TTL); e == nil || cctx.Err() == nil || errors.Is(e, ErrLeaseLost) {
+			err = e // a call cut short by until keeps the error before it
+		}
+		cancel()
+	}
+	return err
+}
+
+// Postpone tells the Dedupe stage serving the request in ctx that its
+// handler cannot tell yet whether the event was handled — its write is
+// still on its way to the disk, say — and will settle the reservation
+// itself. Dedupe then neither completes nor releases the key when the
+// handler returns, whatever it answered; the key stays reserved, and a
+// retry meanwhile is answered 409 in_flight. The handler should answer
+// non-2xx (the bank retries): the event is not known to be handled.
+//
+// settle must be called once the outcome is known, from any goroutine,
+// after the request was answered too: settle(true) marks the key done
+// (status 200, so a retry is answered as a replay; a failing store is
+// retried for half the lease), settle(false) releases it (a retry is
+// handled again). Later calls do nothing. A settle that never comes
+// leaves the key to its lease.
+//
+// ok is false when the request holds no reservation (no Dedupe stage, or
+// the store failed and Dedupe fails open): there is nothing to settle.
+func Postpone(ctx context.Context) (settle func(handled bool), ok bool) {
+	st := stateFrom(ctx)
+	if st == nil || st.hold == nil || st.hold.postponed {
+		return nil, false
+	}
+	h := st.hold
+	h.postponed = true
+	o, r, key, token := h.o, h.r, h.key, h.token
+	bg := context.WithoutCancel(ctx)
+	var once sync.Once
+	return func(handled bool) {
+		once.Do(func() {
+			if !handled {
+				release(bg, *o, r, key, token)
+				return
+			}
+			if err := completeRetrying(bg, o, key, token, http.StatusOK, time.Now().Add(o.Lease/2)); err != nil {
+				o.Logger.LogAttrs(bg, slog.LevelError, "bankhook: dedupe complete failed; a retry may be handled again",
+					slog.String("key", key), slog.String("error", err.Error()))
+				storeFailed(r, "complete", key, err)
+			}
+		})
+	}, true
 }
 
 // release gives key back so that the bank's retry runs the handler again,

@@ -408,7 +408,9 @@ func TestDedupeStoreFailure(t *testing.T) {
 			http.StatusInternalServerError, "", 1, "bankhook: dedupe store failed; handling without dedupe", []string{"reserve"}},
 		{"reserve_fails_closed", failingStore{err: errDown}, true, nil, http.StatusServiceUnavailable,
 			bankhook.ReasonStoreUnavailable, 0, "", []string{"reserve"}},
-		{"complete_fails", failingStore{err: errDown, reserve: bankhook.NewLRUStore(0)}, true, nil, http.StatusOK, "", 1,
+		{"complete_fails_open", failingStore{err: errDown, reserve: bankhook.NewLRUStore(0)}, false, nil, http.StatusOK, "", 1,
+			"bankhook: dedupe complete failed; a retry may be handled again", []string{"complete"}},
+		{"complete_fails_closed", failingStore{err: errDown, reserve: bankhook.NewLRUStore(0)}, true, nil, http.StatusOK, "", 1,
 			"bankhook: dedupe complete failed; a retry may be handled again", []string{"complete"}},
 		{"release_fails", failingStore{err: errDown, reserve: bankhook.NewLRUStore(0)}, true, answer(http.StatusBadGateway),
 			http.StatusBadGateway, "", 1, "bankhook: dedupe release failed", []string{"release"}},
@@ -422,6 +424,7 @@ func TestDedupeStoreFailure(t *testing.T) {
 			h := dedupeChain(bankhook.DedupeOptions{
 				Store:      tc.store,
 				FailClosed: tc.failClosed,
+				Lease:      100 * time.Millisecond, // a failing Complete is retried for half of it
 				Logger:     slog.New(slog.NewTextHandler(&logs, nil)),
 			}, app, bankhook.Observe(bankhook.ObserverFuncs{
 				OnStoreFailed: func(_ *http.Request, f bankhook.StoreFailure) {
@@ -438,7 +441,7 @@ func TestDedupeStoreFailure(t *testing.T) {
 				assert.Equal(t, tc.want, rec.Code)
 			}
 			if tc.want == http.StatusServiceUnavailable {
-				assert.Equal(t, "60", rec.Header().Get("Retry-After"))
+				assert.Equal(t, "1", rec.Header().Get("Retry-After"))
 			}
 			assert.Len(t, app.ids(), tc.calls)
 			if tc.log != "" {

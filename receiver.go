@@ -144,10 +144,19 @@ func NewReceiver[E Event](decode func([]byte) (E, error), handle func(context.Co
 	if lease <= 0 {
 		lease = DefaultLease
 	}
-	if o.Deadline > 0 && lease <= o.Deadline {
+	if o.Deadline > 0 {
 		// Otherwise a slow first delivery could lose its key to a retry
-		// while it is still being handled.
-		return nil, fmt.Errorf("bankhook: dedupe lease %v must be longer than the handler deadline %v", lease, o.Deadline)
+		// while it is still being handled: the handler runs until the
+		// deadline, completing its key is retried until then too, and the
+		// last call may take the store's own timeout.
+		var call time.Duration
+		if ts, ok := o.Dedupe.Store.(TimeoutStore); ok {
+			call = max(ts.Timeout(), 0)
+		}
+		if lease <= o.Deadline+call {
+			return nil, fmt.Errorf("bankhook: dedupe lease %v must be longer than the handler deadline %v plus the store's call timeout %v", lease, o.Deadline, call)
+		}
+		o.Dedupe.deadline = o.Deadline
 	}
 
 	for i, mw := range o.Middleware {

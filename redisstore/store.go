@@ -57,7 +57,10 @@ type Store struct {
 	timeout time.Duration
 }
 
-var _ bankhook.Store = (*Store)(nil)
+var _ bankhook.TimeoutStore = (*Store)(nil)
+
+// Timeout is the longest one call of the store may take: Options.Timeout.
+func (s *Store) Timeout() time.Duration { return s.timeout }
 
 // New returns a store that keeps its keys in c, which may be a standalone,
 // failover (Sentinel) or cluster client. It does not contact Redis. New

@@ -1,0 +1,205 @@
+package bankhook_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bankhook/bankhook"
+)
+
+// stallingStore is an LRUStore whose Complete fails while failures is
+// above zero, counting down, as a Redis that stalls for a while does.
+type stallingStore struct {
+	*bankhook.LRUStore
+	failures  atomic.Int32
+	completes atomic.Int32
+}
+
+var errStalled = errors.New("store: i/o timeout")
+
+func (s *stallingStore) Complete(ctx context.Context, key, token string, status int, ttl time.Duration) error {
+	s.completes.Add(1)
+	if s.failures.Add(-1) >= 0 {
+		return errStalled
+	}
+	return s.LRUStore.Complete(ctx, key, token, status, ttl)
+}
+
+// TestDedupeCompleteRetried: a store that fails Complete for a while is
+// retried until it records the key, before the 2xx goes out; the retry of
+// the event is then a replay. Both for a handler that writes its 2xx and
+// for one that writes nothing.
+func TestDedupeCompleteRetried(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		do   func(http.ResponseWriter, *http.Request)
+	}{
+		{"writes_200", answer(http.StatusOK)},
+		{"writes_nothing", func(http.ResponseWriter, *http.Request) {}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			store := &stallingStore{LRUStore: bankhook.NewLRUStore(0)}
+			store.failures.Store(3)
+			app := &dedupeApp{do: tc.do}
+			h := dedupeChain(bankhook.DedupeOptions{Store: store, FailClosed: true}, app)
+			assert.Equal(t, http.StatusOK, deliver(h, dedupeBody("a")).Code)
+			assert.Equal(t, int32(4), store.completes.Load(), "three failed calls, then one that succeeded")
+			assertReplayed(t, deliver(h, dedupeBody("a")), http.StatusOK)
+			assert.Len(t, app.ids(), 1)
+		})
+	}
+}
+
+// TestDedupeCompleteFailsPastDeadline: when the store does not record a
+// handled event before the handler's deadline, the 2xx goes out all the
+// same (the event was handled), the failure is logged with the key and
+// reported, and the key stays reserved (a retry meets 409 in_flight)
+// until its lease ends; a delivery after that is handled again.
+func TestDedupeCompleteFailsPastDeadline(t *testing.T) {
+	store := &stallingStore{LRUStore: bankhook.NewLRUStore(0)}
+	store.failures.Store(1 << 30)
+	var failed []string
+	var calls atomic.Int32
+	var logs syncBuffer
+	const deadline, lease = 100 * time.Millisecond, 300 * time.Millisecond
+	allow, err := bankhook.NewIPAllowlist("192.0.2.0/24") // httptest's sender
+	require.NoError(t, err)
+	h, err := bankhook.NewReceiver(decodeDedupeEvent, func(context.Context, *dedupeEvent) error {
+		calls.Add(1)
+		return nil
+	}, bankhook.ReceiverOptions{
+		Allow:    allow,
+		Observer: bankhook.ObserverFuncs{OnStoreFailed: func(_ *http.Request, f bankhook.StoreFailure) { failed = append(failed, f.Op) }},
+		Dedupe:   bankhook.DedupeOptions{Store: store, FailClosed: true, Lease: lease, Logger: slog.New(slog.NewTextHandler(&logs, nil))},
+		Deadline: deadline,
+	})
+	require.NoError(t, err)
+	start := time.Now()
+	assert.Equal(t, http.StatusOK, deliver(h, dedupeBody("a")).Code)
+	assert.GreaterOrEqual(t, time.Since(start), deadline, "Complete retried until the deadline")
+	assert.Greater(t, store.completes.Load(), int32(2))
+	assert.Equal(t, []string{"complete"}, failed)
+	assert.Contains(t, logs.String(), "bankhook: dedupe complete failed; a retry may be handled again")
+	assert.Contains(t, logs.String(), "key=evt:a")
+
+	problemOf(t, deliver(h, dedupeBody("a")), http.StatusConflict, bankhook.ReasonInFlight)
+	store.failures.Store(0)
+	time.Sleep(lease) // the lease ends: the key can be taken again
+	assert.Equal(t, http.StatusOK, deliver(h, dedupeBody("a")).Code)
+	assert.Equal(t, int32(2), calls.Load(), "handled again once the lease ended, as logged")
+}
+
+// TestPostpone: a handler that cannot tell yet whether it handled the
+// event postpones; the key stays reserved whatever it answered, until
+// settle says: true makes the retry a replay, false lets it be handled
+// again.
+func TestPostpone(t *testing.T) {
+	for _, handled := range []bool{true, false} {
+		t.Run(map[bool]string{true: "handled", false: "not_handled"}[handled], func(t *testing.T) {
+			var (
+				mu     sync.Mutex // guards settle
+				settle func(bool)
+			)
+			calls := 0
+			app := &dedupeApp{do: func(w http.ResponseWriter, r *http.Request) {
+				calls++
+				if calls > 1 {
+					return
+				}
+				s, ok := bankhook.Postpone(r.Context())
+				require.True(t, ok)
+				_, again := bankhook.Postpone(r.Context())
+				assert.False(t, again, "postponed once")
+				mu.Lock()
+				settle = s
+				mu.Unlock()
+				w.WriteHeader(http.StatusServiceUnavailable)
+			}}
+			h := dedupeChain(bankhook.DedupeOptions{}, app)
+			assert.Equal(t, http.StatusServiceUnavailable, deliver(h, dedupeBody("a")).Code)
+			problemOf(t, deliver(h, dedupeBody("a")), http.StatusConflict, bankhook.ReasonInFlight)
+
+			mu.Lock()
+			settle(handled)
+			settle(!handled) // a second call does nothing
+			mu.Unlock()
+			if handled {
+				assertReplayed(t, deliver(h, dedupeBody("a")), http.StatusOK)
+				assert.Equal(t, 1, calls)
+			} else {
+				assert.Equal(t, http.StatusOK, deliver(h, dedupeBody("a")).Code)
+				assert.Equal(t, 2, calls)
+			}
+		})
+	}
+}
+
+// TestPostponeWithoutReservation: outside a Dedupe stage there is nothing
+// to settle.
+func TestPostponeWithoutReservation(t *testing.T) {
+	_, ok := bankhook.Postpone(context.Background())
+	assert.False(t, ok)
+}
+
+// timeoutStore is an LRUStore that says each of its calls may take d.
+type timeoutStore struct {
+	*bankhook.LRUStore
+	d time.Duration
+}
+
+func (s timeoutStore) Timeout() time.Duration { return s.d }
+
+// TestNewReceiverLeaseCoversStoreTimeout: the lease must outlast the
+// handler's deadline plus one call of a store that names its timeout.
+func TestNewReceiverLeaseCoversStoreTimeout(t *testing.T) {
+	handle := func(context.Context, *dedupeEvent) error { return nil }
+	for _, tc := range []struct {
+		name    string
+		timeout time.Duration
+		wantErr bool
+	}{
+		{"fits", 30 * time.Second, false},
+		{"too_long", 35 * time.Second, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := bankhook.NewReceiver(decodeDedupeEvent, handle, bankhook.ReceiverOptions{
+				Tokens: []string{"t"},
+				Dedupe: bankhook.DedupeOptions{Store: timeoutStore{bankhook.NewLRUStore(0), tc.timeout}},
+			})
+			if tc.wantErr {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), "plus the store's call timeout 35s")
+			} else {
+				require.NoError(t, err)
+			}
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent use, for a logger.
+type syncBuffer struct {
+	mu sync.Mutex // guards b
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
