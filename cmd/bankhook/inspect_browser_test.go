@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -237,7 +238,35 @@ func TestInspectorInBrowser(t *testing.T) {
 	if *updateScreenshot {
 		writeScreenshot(t, ctx)
 	}
+
+	// serve restarts on the same inspector address: the page's session
+	// was the earlier process's, so its live list is refused and the page
+	// says to open the new address, which works.
 	s.stop()
+	restarted := startServe(t, "--dev", "--token", "s3cret", "--inspect", strings.TrimSuffix(strings.TrimPrefix(page, "http://"), "/"))
+	within(t, ctx, 30*time.Second, "the refused live list",
+		chromedp.WaitVisible(chromedp.CSS(`body[data-stream="closed"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#message.error`)))
+	said, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#message`)))
+	require.NoError(t, err)
+	assert.Contains(t, said, "open the address it logged at start")
+	require.Equal(t, page, restarted.inspectorPage())
+	require.NotEqual(t, logged, restarted.inspectorURL(), "a new token")
+	tctx, cancel = context.WithTimeout(ctx, 30*time.Second)
+	stale, err := chromedp.Run(tctx, chromedp.NavigateResponse(logged))
+	cancel()
+	require.NoError(t, err)
+	assert.Equal(t, int64(http.StatusUnauthorized), stale.Status, "the earlier process's address")
+	tctx, cancel = context.WithTimeout(ctx, 30*time.Second)
+	fresh, err := chromedp.Run(tctx, chromedp.NavigateResponse(restarted.inspectorURL()))
+	cancel()
+	require.NoError(t, err)
+	assert.Equal(t, int64(http.StatusOK), fresh.Status)
+	within(t, ctx, 30*time.Second, "the new process's page",
+		chromedp.WaitVisible(chromedp.CSS(`body[data-stream="live"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#empty`)))
+	assert.Empty(t, visibleRows(t, ctx), "a new process keeps no earlier delivery")
+	restarted.stop()
 	t.Logf("browser started in %v; whole test %v", browserUp.Round(time.Millisecond), time.Since(began).Round(time.Millisecond))
 }
 
