@@ -28,7 +28,8 @@ func (c *serveConfig) newInspector() (*inspect.Inspector, error) {
 
 // startInspector serves insp on --inspect, with replays and samples
 // served by handler as requests to the banks' listener bankAddr, and
-// returns the function that stops it (idempotent). An address that
+// returns the function that stops it (idempotent). It logs the address
+// to open, with the access token of this process. An address that
 // cannot be listened on is an error, except for the one --dev chose by
 // itself: then the inspector is left out with a warning, as --dev is for
 // trials and another program may hold port 4040.
@@ -44,7 +45,10 @@ func (c *serveConfig) startInspector(insp *inspect.Inspector, handler http.Handl
 	case err != nil:
 		return nil, fmt.Errorf("--inspect: %w", err)
 	}
-	logger.Info("inspector on " + s.URL())
+	// The address carries the access token: whoever reads this line may
+	// open the inspector, as whoever reads serve's output may read the
+	// events.
+	logger.Info("inspector on " + s.AccessURL())
 	var once sync.Once
 	return func() {
 		once.Do(func() {

@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"flag"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -96,11 +98,13 @@ func choose(id, value string) chromedp.Action[chromedp.Void] {
 		`); s.value = ` + strconv.Quote(value) + `; s.dispatchEvent(new Event('change')); })()`)
 }
 
-// TestInspectorInBrowser drives the inspector's page in chromium: a
-// delivery from `bankhook send` appears live, its detail shows the amount
-// as decoded, Replay adds a replayed row, a wrong token shows bad_token,
-// the filters and Send sample work, and a reloaded page shows the earlier
-// rows. With -update-screenshot it writes docs/inspector.png.
+// TestInspectorInBrowser drives the inspector's page in chromium: without
+// the address serve logged the page is refused (401), with it the page
+// opens and the token leaves the address; a delivery from `bankhook send`
+// appears live, its detail shows the amount as decoded, Replay adds a
+// replayed row, a wrong token shows bad_token, the filters and Send sample
+// work, and a reloaded page shows the earlier rows. With
+// -update-screenshot it writes docs/inspector.png.
 func TestInspectorInBrowser(t *testing.T) {
 	t.Parallel()
 	began := time.Now()
@@ -108,11 +112,38 @@ func TestInspectorInBrowser(t *testing.T) {
 	browserUp := time.Since(began)
 
 	s := startServe(t, "--dev", "--token", "s3cret", "--inspect", "127.0.0.1:0")
-	page := s.inspectorURL()
+	logged, page := s.inspectorURL(), s.inspectorPage()
+
+	// Without the token: 401, and the page says where to go.
+	tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	refused, err := chromedp.Run(tctx, chromedp.NavigateResponse(page))
+	cancel()
+	require.NoError(t, err)
+	assert.Equal(t, int64(http.StatusUnauthorized), refused.Status)
+	text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.innerText`))
+	require.NoError(t, err)
+	assert.Contains(t, text, "open the address serve logged at start")
+
+	// With the token: the page, at its address without the token.
+	tctx, cancel = context.WithTimeout(ctx, 30*time.Second)
+	opened, err := chromedp.Run(tctx, chromedp.NavigateResponse(logged))
+	cancel()
+	require.NoError(t, err)
+	assert.Equal(t, int64(http.StatusOK), opened.Status)
 	within(t, ctx, 30*time.Second, "the page connects its live list",
-		chromedp.Navigate(page),
 		chromedp.WaitVisible(chromedp.CSS(`body[data-stream="live"]`)),
 		chromedp.WaitReady(chromedp.CSS(`#sample option[value="bankhub/TRANSACTIONS_DEFAULT_UPDATE"]`)))
+	location, err := chromedp.Run(ctx, chromedp.Location())
+	require.NoError(t, err)
+	assert.Equal(t, page, location, "the token left the address bar")
+	history, err := chromedp.Run(ctx, chromedp.NavigationEntries())
+	require.NoError(t, err)
+	for _, e := range history.Entries {
+		assert.NotContains(t, e.URL, "token=", "the token is in no history entry")
+	}
+	cookie, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.cookie`))
+	require.NoError(t, err)
+	assert.Empty(t, cookie, "the session cookie is HttpOnly")
 
 	// A bunq MUTATION from the command's own sender appears within 2 s.
 	sent := time.Now()
@@ -182,9 +213,24 @@ func TestInspectorInBrowser(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx, choose("filter-bank", "")))
 	assert.Equal(t, []string{"4", "3", "2", "1"}, visibleRows(t, ctx), "newest first")
 
-	// A page loaded later shows the deliveries already kept.
+	// A page loaded later shows the deliveries already kept: the session
+	// cookie opens it without the token.
 	within(t, ctx, 30*time.Second, "the reloaded page",
 		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-stream="live"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#rows tr[data-id="1"]`)))
+	assert.Equal(t, []string{"4", "3", "2", "1"}, visibleRows(t, ctx))
+	location, err = chromedp.Run(ctx, chromedp.Location())
+	require.NoError(t, err)
+	assert.Equal(t, page+"#id=4", location, "the open delivery is kept, and no token comes back")
+
+	// The logged address works again in this process, as in a second tab.
+	tctx, cancel = context.WithTimeout(ctx, 30*time.Second)
+	again, err := chromedp.Run(tctx, chromedp.NavigateResponse(logged))
+	cancel()
+	require.NoError(t, err)
+	assert.Equal(t, int64(http.StatusOK), again.Status)
+	within(t, ctx, 30*time.Second, "the page opened again",
 		chromedp.WaitVisible(chromedp.CSS(`body[data-stream="live"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#rows tr[data-id="1"]`)))
 	assert.Equal(t, []string{"4", "3", "2", "1"}, visibleRows(t, ctx))
@@ -192,7 +238,35 @@ func TestInspectorInBrowser(t *testing.T) {
 	if *updateScreenshot {
 		writeScreenshot(t, ctx)
 	}
+
+	// serve restarts on the same inspector address: the page's session
+	// was the earlier process's, so its live list is refused and the page
+	// says to open the new address, which works.
 	s.stop()
+	restarted := startServe(t, "--dev", "--token", "s3cret", "--inspect", strings.TrimSuffix(strings.TrimPrefix(page, "http://"), "/"))
+	within(t, ctx, 30*time.Second, "the refused live list",
+		chromedp.WaitVisible(chromedp.CSS(`body[data-stream="closed"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#message.error`)))
+	said, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#message`)))
+	require.NoError(t, err)
+	assert.Contains(t, said, "open the address it logged at start")
+	require.Equal(t, page, restarted.inspectorPage())
+	require.NotEqual(t, logged, restarted.inspectorURL(), "a new token")
+	tctx, cancel = context.WithTimeout(ctx, 30*time.Second)
+	stale, err := chromedp.Run(tctx, chromedp.NavigateResponse(logged))
+	cancel()
+	require.NoError(t, err)
+	assert.Equal(t, int64(http.StatusUnauthorized), stale.Status, "the earlier process's address")
+	tctx, cancel = context.WithTimeout(ctx, 30*time.Second)
+	fresh, err := chromedp.Run(tctx, chromedp.NavigateResponse(restarted.inspectorURL()))
+	cancel()
+	require.NoError(t, err)
+	assert.Equal(t, int64(http.StatusOK), fresh.Status)
+	within(t, ctx, 30*time.Second, "the new process's page",
+		chromedp.WaitVisible(chromedp.CSS(`body[data-stream="live"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#empty`)))
+	assert.Empty(t, visibleRows(t, ctx), "a new process keeps no earlier delivery")
+	restarted.stop()
 	t.Logf("browser started in %v; whole test %v", browserUp.Round(time.Millisecond), time.Since(began).Round(time.Millisecond))
 }
 

@@ -6,11 +6,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-json-experiment/json"
 	"github.com/stretchr/testify/assert"
@@ -19,14 +21,99 @@ import (
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/inspect"
 )
 
-var inspectorRE = regexp.MustCompile(`inspector on (http://[^\s"]+)`)
+var inspectorRE = regexp.MustCompile(`inspector on (http://[^\s"/]+/)\?token=([A-Z2-7]{26})\b`)
 
-// inspectorURL returns the page's address that s logged.
+// inspectorURL returns the page's address that s logged, with its access
+// token: http://127.0.0.1:PORT/?token=….
 func (s *server) inspectorURL() string {
 	s.t.Helper()
 	m := inspectorRE.FindStringSubmatch(s.stderr.String())
-	require.NotNil(s.t, m, "serve logged no inspector address:\n%s", s.stderr.String())
-	return m[1]
+	require.NotNil(s.t, m, "serve logged no inspector address with a token:\n%s", s.stderr.String())
+	return m[1] + "?token=" + m[2]
+}
+
+// inspectorPage returns the page's address without the token.
+func (s *server) inspectorPage() string {
+	s.t.Helper()
+	page, _, _ := strings.Cut(s.inspectorURL(), "?")
+	return page
+}
+
+// inspectorClient returns a client signed in to s's inspector as a
+// browser is: it opened the logged address, traded the token for the
+// session cookie and was sent on to the page.
+func (s *server) inspectorClient() *http.Client {
+	s.t.Helper()
+	jar, err := cookiejar.New(nil)
+	require.NoError(s.t, err)
+	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	resp, err := client.Get(s.inspectorURL())
+	require.NoError(s.t, err)
+	defer resp.Body.Close()
+	require.Equal(s.t, http.StatusOK, resp.StatusCode)
+	require.Equal(s.t, s.inspectorPage(), resp.Request.URL.String(), "sent on to the page without the token")
+	return client
+}
+
+// TestServeInspectNeedsTheLoggedAddress: the inspector answers 401 to
+// whoever did not open the address serve logged, and that address (a
+// token per process start) signs a browser in.
+func TestServeInspectNeedsTheLoggedAddress(t *testing.T) {
+	t.Parallel()
+	s := startServe(t, "--dev", "--token", "s3cret", "--inspect", "127.0.0.1:0")
+	page := s.inspectorPage()
+	noRedirect := &http.Client{
+		Timeout:       10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	for _, path := range []string{"", "static/app.js", "events", "deliveries", "deliveries/1", "samples", "?token=WRONG"} {
+		resp, err := noRedirect.Get(page + path)
+		require.NoError(t, err)
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, path)
+		assert.Contains(t, string(b), "open the address serve logged at start", path)
+	}
+	resp, err := noRedirect.Post(page+"samples/bunq/MUTATION", "", nil)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+
+	// The logged address: a 303 to the page, with the session cookie.
+	resp, err = noRedirect.Get(s.inspectorURL())
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.Equal(t, "/", resp.Header.Get("Location"))
+	cookies := resp.Cookies()
+	require.Len(t, cookies, 1)
+	assert.True(t, cookies[0].HttpOnly)
+	assert.Equal(t, http.SameSiteStrictMode, cookies[0].SameSite)
+
+	// Any number of times in this process (a second browser), and the
+	// cookie opens the list.
+	second := s.inspectorClient()
+	resp, err = second.Get(page + "deliveries")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+
+	// Another process: another token, and the first one's session is
+	// nothing to it.
+	other := startServe(t, "--dev", "--inspect", "127.0.0.1:0")
+	assert.NotEqual(t, s.inspectorURL()[len(page):], other.inspectorURL()[len(other.inspectorPage()):])
+	req, err := http.NewRequest(http.MethodGet, other.inspectorPage()+"deliveries", nil)
+	require.NoError(t, err)
+	_, otherPort, err := net.SplitHostPort(strings.TrimSuffix(strings.TrimPrefix(other.inspectorPage(), "http://"), "/"))
+	require.NoError(t, err)
+	req.AddCookie(&http.Cookie{Name: "bankhook_inspector_" + otherPort, Value: cookies[0].Value})
+	resp, err = noRedirect.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	other.stop()
+	s.stop()
 }
 
 func TestServeInspectUsageErrors(t *testing.T) {
@@ -111,7 +198,8 @@ func TestServeInspectAnswersUnchanged(t *testing.T) {
 		assert.Equal(t, want.header, got.header, rq.name)
 	}
 
-	resp, err := http.Get(watched.inspectorURL() + "deliveries")
+	client := watched.inspectorClient()
+	resp, err := client.Get(watched.inspectorPage() + "deliveries")
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
@@ -131,9 +219,9 @@ func TestServeInspectAnswersUnchanged(t *testing.T) {
 
 	// The detail view shows the very line written to --out, and the line
 	// a duplicate would give.
-	handled := inspectorDetail(t, watched.inspectorURL(), 1)
+	handled := inspectorDetail(t, client, watched.inspectorPage(), 1)
 	assert.Equal(t, "written to the output before the bank was answered", handled.LineNote)
-	duplicate := inspectorDetail(t, watched.inspectorURL(), 2)
+	duplicate := inspectorDetail(t, client, watched.inspectorPage(), 2)
 	assert.Equal(t, "not written again: a duplicate of an event already handled", duplicate.LineNote)
 	assert.Contains(t, duplicate.Line, `"provider": "bunq"`)
 
@@ -145,10 +233,11 @@ func TestServeInspectAnswersUnchanged(t *testing.T) {
 	assert.Equal(t, strings.TrimSuffix(string(written), "\n"), string(compact(t, []byte(handled.Line))))
 }
 
-// inspectorDetail returns GET /deliveries/{id} of the inspector at page.
-func inspectorDetail(t *testing.T, page string, id int) inspect.Detail {
+// inspectorDetail returns GET /deliveries/{id} of the inspector at page,
+// asked by client (see inspectorClient).
+func inspectorDetail(t *testing.T, client *http.Client, page string, id int) inspect.Detail {
 	t.Helper()
-	resp, err := http.Get(page + "deliveries/" + strconv.Itoa(id))
+	resp, err := client.Get(page + "deliveries/" + strconv.Itoa(id))
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)

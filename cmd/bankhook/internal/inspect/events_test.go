@@ -35,6 +35,7 @@ func (f *fixture) openStream(lastEventID string) *stream {
 	if lastEventID != "" {
 		req.Header.Set("Last-Event-ID", lastEventID)
 	}
+	req.AddCookie(f.sessionCookie())
 	resp, err := f.page.Client().Do(req)
 	require.NoError(f.t, err)
 	f.t.Cleanup(func() { resp.Body.Close() })

@@ -3,7 +3,6 @@ package inspect
 import (
 	"bytes"
 	"context"
-	"crypto/subtle"
 	"embed"
 	"html/template"
 	"io/fs"
@@ -45,9 +44,12 @@ const actionTimeout = time.Minute
 //
 // Every request must name a loopback host in its Host header (so a page
 // of another site cannot reach the inspector through DNS rebinding), and
-// every action must carry the page's token in [HeaderToken] (so another
-// site open in the same browser cannot trigger one). Serve the handler on
-// a loopback listener only: see [Inspector.Listen].
+// must carry the session cookie or the access token (see the package
+// doc's Access; without, 401). Every action must also carry the page's
+// token in [HeaderToken] and come from the inspector's own origin (so
+// another site, or another server of this host, open in the same browser
+// cannot trigger one). Serve the handler on a loopback listener only: see
+// [Inspector.Listen].
 func (i *Inspector) Handler(target http.Handler, host string) http.Handler {
 	static, err := fs.Sub(staticFS, "static")
 	if err != nil {
@@ -63,7 +65,7 @@ func (i *Inspector) Handler(target http.Handler, host string) http.Handler {
 	mux.HandleFunc("GET /samples", a.samples)
 	mux.Handle("POST /deliveries/{id}/replay", a.action(a.replay))
 	mux.Handle("POST /samples/{bank}/{name}", a.action(a.sendSample))
-	return loopbackOnly(securityHeaders(mux))
+	return loopbackOnly(securityHeaders(i.requireAccess(mux)))
 }
 
 // api serves the inspector's endpoints.
@@ -118,21 +120,24 @@ func securityHeaders(next http.Handler) http.Handler {
 }
 
 // action requires the page's token in HeaderToken, and refuses a request
-// a browser marks as coming from another site.
+// a browser marks as coming from another origin: an Origin that is not
+// the inspector's own (a loopback host and the very Host the request
+// names, so not another port of this machine either), or a Sec-Fetch-Site
+// of cross-site or same-site.
 func (a *api) action(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if origin := r.Header.Get("Origin"); origin != "" {
 			u, err := url.Parse(origin)
-			if err != nil || !loopbackHost(u.Host) {
-				writeError(w, http.StatusForbidden, "the request comes from another site")
+			if err != nil || u.Scheme != "http" || !loopbackHost(u.Host) || !strings.EqualFold(u.Host, r.Host) {
+				writeError(w, http.StatusForbidden, "the request comes from another origin")
 				return
 			}
 		}
-		if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
-			writeError(w, http.StatusForbidden, "the request comes from another site")
+		if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
+			writeError(w, http.StatusForbidden, "the request comes from another origin")
 			return
 		}
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get(HeaderToken)), []byte(a.i.token)) != 1 {
+		if !sameSecret(r.Header.Get(HeaderToken), a.i.token) {
 			writeError(w, http.StatusForbidden, "missing or wrong "+HeaderToken+": reload the page")
 			return
 		}

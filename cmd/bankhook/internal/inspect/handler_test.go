@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -49,7 +50,9 @@ func TestHandlerRefusesOtherHosts(t *testing.T) {
 			status, _, body := f.pageRequest(http.MethodGet, path, "Host", "attacker.example:4040")
 			assert.Equal(t, http.StatusForbidden, status)
 			assert.Contains(t, string(body), "loopback")
-			assert.NotContains(t, string(body), f.insp.token)
+			for _, secret := range []string{f.insp.token, f.insp.access, f.insp.session} {
+				assert.NotContains(t, string(body), secret)
+			}
 		})
 	}
 	status, _, _ := f.pageRequest(http.MethodPost, "/samples/bunq/MUTATION", "Host", "attacker.example:4040", HeaderToken, f.insp.token)
@@ -64,6 +67,8 @@ func TestPage(t *testing.T) {
 	assert.Equal(t, "text/html; charset=utf-8", h.Get("Content-Type"))
 	assert.Contains(t, string(body), `<meta name="bankhook-token" content="`+f.insp.token+`">`)
 	assert.Contains(t, string(body), `<meta name="bankhook-boot" content="`+f.insp.boot+`">`)
+	assert.NotContains(t, string(body), f.insp.access, "the page holds the action token only")
+	assert.NotContains(t, string(body), f.insp.session)
 	assert.Contains(t, h.Get("Content-Security-Policy"), "script-src 'self'")
 	assert.Contains(t, h.Get("Content-Security-Policy"), "frame-ancestors 'none'")
 	assert.Equal(t, "no-store", h.Get("Cache-Control"))
@@ -80,12 +85,22 @@ func TestPage(t *testing.T) {
 
 	other, err := New(Options{Banks: []Bank{{Name: "bunq", Path: "/bunq"}}})
 	require.NoError(t, err)
-	assert.NotEqual(t, f.insp.token, other.token, "a token per process")
-	assert.Len(t, f.insp.token, 26, "128 random bits")
+	for name, secret := range map[string][2]string{
+		"action token":  {f.insp.token, other.token},
+		"access token":  {f.insp.access, other.access},
+		"session value": {f.insp.session, other.session},
+	} {
+		assert.NotEqual(t, secret[0], secret[1], "%s: one per process", name)
+		assert.Len(t, secret[0], 26, "%s: 130 random bits", name)
+	}
+	assert.NotEqual(t, f.insp.access, f.insp.session, "the cookie does not hold the token")
+	assert.NotEqual(t, f.insp.access, f.insp.token, "the page does not hold the token")
 }
 
 func TestActionToken(t *testing.T) {
 	f := newFixture(t, Options{})
+	_, port, err := net.SplitHostPort(f.page.Listener.Addr().String())
+	require.NoError(t, err)
 	for _, tc := range []struct {
 		name   string
 		header []string
@@ -97,6 +112,10 @@ func TestActionToken(t *testing.T) {
 		{"token, but from another site", []string{HeaderToken, f.insp.token, "Origin", "https://attacker.example"}, http.StatusForbidden},
 		{"token, but an opaque origin", []string{HeaderToken, f.insp.token, "Origin", "null"}, http.StatusForbidden},
 		{"token, but cross-site", []string{HeaderToken, f.insp.token, "Sec-Fetch-Site", "cross-site"}, http.StatusForbidden},
+		{"token, but from another port of this host", []string{HeaderToken, f.insp.token, "Origin", "http://127.0.0.1:1"}, http.StatusForbidden},
+		{"token, but from another loopback name", []string{HeaderToken, f.insp.token, "Origin", "http://localhost:" + port}, http.StatusForbidden},
+		{"token, but over https", []string{HeaderToken, f.insp.token, "Origin", strings.Replace(f.page.URL, "http:", "https:", 1)}, http.StatusForbidden},
+		{"token, but same-site", []string{HeaderToken, f.insp.token, "Sec-Fetch-Site", "same-site"}, http.StatusForbidden},
 		{"token", []string{HeaderToken, f.insp.token}, http.StatusOK},
 		{"token from the page's origin", []string{HeaderToken, f.insp.token, "Origin", f.page.URL, "Sec-Fetch-Site", "same-origin"}, http.StatusOK},
 	} {

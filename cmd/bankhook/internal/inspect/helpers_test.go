@@ -109,8 +109,29 @@ func (f *fixture) deliver(path, contentType string, body []byte, header ...strin
 	return rec.Result()
 }
 
-// pageRequest sends a request to the inspector's page server.
+// pageRequest sends a request to the inspector's page server, with the
+// session cookie a browser got from the access address.
 func (f *fixture) pageRequest(method, path string, header ...string) (int, http.Header, []byte) {
+	f.t.Helper()
+	return f.request(method, path, true, append([]string{"Cookie", f.sessionCookie().String()}, header...)...)
+}
+
+// sessionCookie returns the session cookie of f's page server.
+func (f *fixture) sessionCookie() *http.Cookie {
+	return &http.Cookie{Name: cookieName(f.page.Listener.Addr().String()), Value: f.insp.session}
+}
+
+// anonRequest sends a request to the inspector's page server with header
+// only, no cookie, as a browser that never opened the access address
+// would, and follows no redirect.
+func (f *fixture) anonRequest(method, path string, header ...string) (int, http.Header, []byte) {
+	f.t.Helper()
+	return f.request(method, path, false, header...)
+}
+
+// request sends a request to the inspector's page server with header
+// (pairs; "Host" sets the Host header), following redirects if follow.
+func (f *fixture) request(method, path string, follow bool, header ...string) (int, http.Header, []byte) {
 	f.t.Helper()
 	req, err := http.NewRequest(method, f.page.URL+path, nil)
 	require.NoError(f.t, err)
@@ -123,6 +144,9 @@ func (f *fixture) pageRequest(method, path string, header ...string) (int, http.
 	}
 	client := *f.page.Client()
 	client.Timeout = 10 * time.Second // a stream that should have been refused ends the test
+	if !follow {
+		client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
 	resp, err := client.Do(req)
 	require.NoError(f.t, err)
 	defer resp.Body.Close()

@@ -19,6 +19,54 @@
 // need) together take at most Options.MaxBytes, the oldest giving theirs
 // up first. A body is kept only as the pipeline read it, so no more than
 // serve's --max-body.
+//
+// # Access
+//
+// The inspector shows bank events with account data and acts on the
+// pipeline, so its listener being on loopback is not enough: every user
+// and process of the machine can reach loopback. Every request therefore
+// needs a secret that only whoever reads serve's log holds:
+//
+//   - the access token, random (130 bits) and new at every start of the
+//     process, in the address serve logs: http://127.0.0.1:4040/?token=…
+//     ([Server.AccessURL]);
+//   - the session cookie the browser gets for it. Opening that address
+//     trades the token for the cookie (HttpOnly, SameSite=Strict, Path=/;
+//     not Secure, as the inspector speaks plain HTTP on loopback) and
+//     redirects (303) to the same address without the token, so that it
+//     leaves the address bar and the history. The cookie holds a second
+//     secret of the process, never the token itself.
+//
+// A request with neither (the page, its script and style, the live list,
+// a delivery's detail, an action) gets 401 and a short text that says to
+// open the address serve logged. Both secrets are compared in constant
+// time (crypto/subtle), and both end with the process: after a restart the
+// page must be opened again from the new address.
+//
+// "One-time" means one per process start, not one use: the token may be
+// traded any number of times while the process runs. A second browser,
+// a private window or a browser whose cookies were cleared then works
+// from the same log line, and no prefetch, retry or reload can use up the
+// only way in and lock the user out until a restart. A token that worked
+// only once would keep out someone who reads serve's log after the first
+// visit, but not before it: the log must be kept from other users either
+// way, as its address is the key.
+//
+// A browser keeps cookies per host, not per port: it sends the session
+// cookie (named after the inspector's port, so that two inspectors keep
+// one each) to any server of the same loopback host that its user opens.
+// HttpOnly keeps it from scripts, not from such a server; do not browse
+// to loopback servers of other users with the inspector's browser.
+//
+// The actions (POST) need more than the cookie: the page's own action
+// token in [HeaderToken], an Origin (when the browser sends one) that is
+// the inspector's own, and no Sec-Fetch-Site of "cross-site" or
+// "same-site". A browser sends a SameSite=Strict cookie with requests
+// from pages of every port of the same host, so the cookie alone cannot
+// tell the inspector's page from another local server's; the action token
+// can, as only a page that may read the inspector's answers learns it.
+// Every request must also name a loopback host in its Host header, which
+// keeps DNS rebinding out.
 package inspect
 
 import (
@@ -42,9 +90,10 @@ const (
 )
 
 // HeaderToken is the request header that carries the page's token on
-// every action (POST). A page of another site cannot read the token, and
-// cannot send a custom header without a CORS preflight the inspector never
-// grants.
+// every action (POST), besides the session cookie. A page of another
+// origin (another site, or another port of this host, which the cookie
+// does not tell apart) cannot read the token, and cannot send a custom
+// header without a CORS preflight the inspector never grants.
 const HeaderToken = "X-Bankhook-Inspector-Token"
 
 // Bank is one bank endpoint of serve, as the inspector sees it.
@@ -96,10 +145,12 @@ type Options struct {
 // nothing: Watch returns the handler it is given and Observer returns
 // nil. The zero value is not usable; use [New].
 type Inspector struct {
-	o     Options
-	token string // the page's action token, new for every process
-	boot  string // names this process in event ids, so a page notices a restart
-	banks map[string]Bank
+	o       Options
+	access  string // the access token of the address serve logs, new for every process
+	session string // the session cookie's value, new for every process
+	token   string // the page's action token, new for every process
+	boot    string // names this process in event ids, so a page notices a restart
+	banks   map[string]Bank
 
 	mu     sync.Mutex // guards ring, subs and closed; never held while writing to a client
 	ring   ring
@@ -141,12 +192,14 @@ func New(o Options) (*Inspector, error) {
 		o.Now = time.Now
 	}
 	return &Inspector{
-		o:     o,
-		token: rand.Text(),
-		boot:  rand.Text()[:8],
-		banks: banks,
-		ring:  newRing(o.Capacity, o.MaxBytes),
-		subs:  map[*subscriber]struct{}{},
+		o:       o,
+		access:  rand.Text(),
+		session: rand.Text(),
+		token:   rand.Text(),
+		boot:    rand.Text()[:8],
+		banks:   banks,
+		ring:    newRing(o.Capacity, o.MaxBytes),
+		subs:    map[*subscriber]struct{}{},
 	}, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -96,8 +97,17 @@ func (i *Inspector) Listen(addr string, target http.Handler, host string, errorL
 	return s, nil
 }
 
-// URL returns the page's address: "http://127.0.0.1:4040/".
+// URL returns the page's address: "http://127.0.0.1:4040/". Without the
+// session cookie it is answered 401: open [Server.AccessURL] first.
 func (s *Server) URL() string { return "http://" + s.ln.Addr().String() + "/" }
+
+// AccessURL returns the page's address with the access token of this
+// process, "http://127.0.0.1:4040/?token=…", which signs a browser in
+// (see the package doc's Access). It is a secret: give it to the user
+// only (serve logs it), never to a file or a page others can read.
+func (s *Server) AccessURL() string {
+	return s.URL() + "?" + url.Values{AccessParam: {s.i.access}}.Encode()
+}
 
 // Shutdown ends the live streams, then waits for the requests in flight
 // (a replay runs to its end) until ctx ends, and closes the listener.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"testing"
 	"time"
 
@@ -51,7 +52,22 @@ func TestListen(t *testing.T) {
 
 	s, err := f.insp.Listen("127.0.0.1:0", f.target, "bank.test", nil)
 	require.NoError(t, err)
+	assert.Equal(t, s.URL()+"?token="+f.insp.access, s.AccessURL())
+
+	// Without the session, 401; the access address signs a client in.
 	resp, err := http.Get(s.URL() + "samples")
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
+	resp, err = client.Get(s.AccessURL())
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, s.URL(), resp.Request.URL.String(), "redirected to the address without the token")
+	resp, err = client.Get(s.URL() + "samples")
 	require.NoError(t, err)
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
@@ -60,7 +76,8 @@ func TestListen(t *testing.T) {
 	// A live stream does not hold up the shutdown.
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s.URL()+"events", nil)
 	require.NoError(t, err)
-	stream, err := http.DefaultClient.Do(req)
+	client.Timeout = 0 // the stream lasts until the shutdown
+	stream, err := client.Do(req)
 	require.NoError(t, err)
 	defer stream.Body.Close()
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)

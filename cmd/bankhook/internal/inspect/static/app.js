@@ -1,6 +1,8 @@
 // The bankhook inspector's page: the live list of deliveries (Server-Sent
 // Events from /events), the detail of one (/deliveries/{id}), and the
-// actions Replay and Send sample (POST, with the page's token). Every value
+// actions Replay and Send sample (POST, with the page's token). Every
+// request also carries the session cookie that opening the address serve
+// logged set (HttpOnly: this script never sees it). Every value
 // from a delivery is put into the page as text, never as HTML.
 'use strict';
 
@@ -151,9 +153,20 @@ function connect() {
     document.body.dataset.stream = 'live';
     streamState.textContent = 'live';
   };
-  es.onerror = () => { document.body.dataset.stream = 'reconnecting'; streamState.textContent = 'reconnecting'; };
+  es.onerror = () => {
+    if (es.readyState === EventSource.CLOSED) {
+      // Refused, not cut: a 401 once serve restarted (the session was
+      // the earlier process's), or a 503 while it shuts down.
+      document.body.dataset.stream = 'closed';
+      streamState.textContent = 'closed';
+      say('The live list was refused. If serve restarted, open the address it logged at start (inspector on http://…/?token=…); otherwise reload the page.', true);
+      return;
+    }
+    document.body.dataset.stream = 'reconnecting';
+    streamState.textContent = 'reconnecting';
+  };
   es.addEventListener('reset', (e) => {
-    if (JSON.parse(e.data).boot !== boot) { // serve restarted: a new token
+    if (JSON.parse(e.data).boot !== boot) { // another process: a new action token (a restarted serve refuses the old session first, see onerror)
       location.reload();
       return;
     }
