@@ -453,14 +453,14 @@ func TestServeRecoveryFlags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := runBin(t, nil, append([]string{"serve", "--addr", "127.0.0.1:0"}, tt.args...)...)
+			r := runBin(t, nil, append([]string{"serve", "--addr", "127.0.0.1:0", "--out", filepath.Join(t.TempDir(), "events.jsonl")}, tt.args...)...)
 			assert.Equal(t, tt.code, r.code, r.stderr)
 			assert.Contains(t, r.stderr, tt.stderr)
 		})
 	}
 	t.Run("an unsafe context stops serve before it listens", func(t *testing.T) {
 		require.NoError(t, os.Chmod(e.ctx, 0o640))
-		r := runBin(t, nil, "serve", "--addr", "127.0.0.1:0", "--bunq-context", e.ctx)
+		r := runBin(t, nil, "serve", "--addr", "127.0.0.1:0", "--out", filepath.Join(t.TempDir(), "events.jsonl"), "--bunq-context", e.ctx)
 		assert.Equal(t, exitFailure, r.code)
 		assert.Contains(t, r.stderr, "chmod 600")
 		assert.NotRegexp(t, regexp.MustCompile(`listening on`), r.stderr)

@@ -39,10 +39,13 @@ func (c *serveConfig) allowlists(ctx context.Context, logger *slog.Logger) (list
 	return map[string]*bankhook.IPAllowlist{"bunq": shared, "bankhub": shared}, func() { _ = watch.Close() }, nil
 }
 
-// readiness is /readyz: the output, and Redis when it holds the dedupe
+// readiness is /readyz: the output (none with --forward alone), and Redis when it holds the dedupe
 // store (client nil otherwise).
 func readiness(logger *slog.Logger, out *output.Writer, client *redis.Client) *ready.Checker {
-	checks := []ready.Check{{Name: "output", Func: out.Check}}
+	var checks []ready.Check
+	if out != nil {
+		checks = append(checks, ready.Check{Name: "output", Func: out.Check})
+	}
 	if client != nil {
 		checks = append(checks, ready.Check{Name: "redis", Func: func(ctx context.Context) error { return client.Ping(ctx).Err() }})
 	}

@@ -103,7 +103,11 @@ func TestServeFlood(t *testing.T) {
 		conns     = 16
 		pipeline  = 64 // requests written before their answers are read
 	)
-	s := startServe(t, "--metrics", "127.0.0.1:0") // no --dev: 127.0.0.1 is not a bank
+	// No --dev: 127.0.0.1 is not a bank. A trusted proxy elsewhere keeps
+	// the connections open (a peer is then judged by X-Forwarded-For), so
+	// every request reaches the pipeline and is answered 403; without it
+	// serve would close them at accept.
+	s := startServe(t, "--metrics", "127.0.0.1:0", "--trust-proxy", "192.0.2.1")
 	metricsURL := s.metricsURL()
 	addr := strings.TrimPrefix(s.url, "http://")
 	before := len(s.stderr.String())
@@ -238,7 +242,7 @@ func TestServeAllowFileReload(t *testing.T) {
 		require.NoError(t, os.Rename(tmp, path))
 	}
 	write("# bankHub production\n34.87.150.47\n34.124.145.244\n")
-	s := startServe(t, "--allow-file", path)
+	s := startServe(t, "--allow-file", path, "--trust-proxy", "192.0.2.1") // denied requests are answered, not closed at accept
 
 	ctx, cancel := context.WithCancel(t.Context())
 	res, wg := traffic(ctx, 4, s.url+"/bunq", bunqSample(t, "MUTATION"))

@@ -10,6 +10,7 @@ import (
 	"math"
 	"net"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/bunq/bunqapi"
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/inspect"
+	"github.com/bankhook/bankhook/redisstore"
 )
 
 // serveUsage is serve's usage text. The dedupe store's TTL and capacity it
@@ -74,6 +76,30 @@ them again; dedupe makes one that was handled before harmless. A failing
 pass is logged and tried again at the next interval; receiving never
 waits on it.
 
+Events go somewhere durable, or serve does not start: an --out file, or
+--forward URL. --out - (standard output) is accepted with --dev, or when
+standard output is redirected to a file (then it is synced like any
+--out); a pipe, a terminal or a log driver may drop lines after the bank
+got its 2xx. serve holds a lock on --out for its whole life: a second
+serve on the same file refuses to start.
+
+Dedupe: each bank's dedupe store is in memory (--dedupe-capacity keys,
+100,000 by default, filled from --out at start), or Redis with --redis,
+shared by every replica. While the store fails serve answers 503
+store_unavailable with Retry-After, and the bank retries (fail closed);
+--dedupe-fail-open handles events without dedupe instead, which may
+write an event twice, and is logged as a warning at start.
+
+Secrets: the URL token is read from --token-file FILE or the environment
+variable BANKHOOK_TOKEN, the Redis URL from BANKHOOK_REDIS_URL. --token,
+or --redis with a password in it, works too but shows in ps and in shell
+history, and is logged as a warning at start.
+
+--dev is for trying serve on this machine: only loopback addresses may
+send (give --allow for others), events go to standard output unless --out
+says otherwise, and the inspector runs; on an --addr other than loopback
+it needs a token.
+
 GET /healthz answers 200 to anyone while the process runs (liveness);
 GET /readyz answers 200 while the dedupe store (--redis) and the output
 can be used, 503 otherwise (readiness, for load balancers). --metrics ADDR
@@ -93,20 +119,36 @@ the requests in flight, then exits.
 // Server limits: a slow or oversized request cannot hold a connection.
 const (
 	readHeaderTimeout = 5 * time.Second
-	readTimeout       = 15 * time.Second
-	writeTimeout      = 30 * time.Second
-	idleTimeout       = 60 * time.Second
-	maxHeaderBytes    = 64 << 10
-	// shutdownTimeout bounds the wait for requests in flight on SIGTERM:
-	// longer than the handler deadline, so a handled event is answered.
-	shutdownTimeout = 30 * time.Second
+	// readTimeout bounds reading a request, its body included.
+	readTimeout    = 15 * time.Second
+	idleTimeout    = 60 * time.Second
+	maxHeaderBytes = 64 << 10
+	// requestWorstCase is the longest one request can take from its
+	// first byte to its answer: reading it, reserving its key, the
+	// handler's deadline (writing the line waits no longer), and the last
+	// call that records the key as done.
+	requestWorstCase = readTimeout + redisstore.DefaultTimeout + bankhook.DefaultDeadline + redisstore.DefaultTimeout
+	// writeTimeout and shutdownTimeout outlast it, so that no request is
+	// cut off before its answer: the first bounds a connection's response
+	// (counted from the end of its header), the second the wait for
+	// requests in flight on SIGTERM.
+	writeTimeout    = requestWorstCase + 5*time.Second
+	shutdownTimeout = requestWorstCase + 5*time.Second
 	// redisDialTimeout bounds the check that --redis answers at startup.
 	redisDialTimeout = 5 * time.Second
+	// defaultMaxConns is --max-conns' default.
+	defaultMaxConns = 1024
 )
 
-// devRanges are the loopback and private ranges --dev allows, for trials
-// from this machine or a local network.
-var devRanges = []string{"127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"}
+// devRanges are the addresses --dev allows: this machine only.
+var devRanges = []string{"127.0.0.0/8", "::1/128"}
+
+// Environment variables serve reads its secrets from, so that they stay
+// out of ps and shell history.
+const (
+	envToken    = "BANKHOOK_TOKEN"
+	envRedisURL = "BANKHOOK_REDIS_URL"
+)
 
 // serveConfig is serve's validated command line.
 type serveConfig struct {
@@ -132,6 +174,11 @@ type serveConfig struct {
 	allowFile    string        // --allow-file: both banks' senders, reloaded
 	dev          bool          // --dev: devRanges are allowed too
 	metrics      string        // --metrics: host:port of the metrics listener
+	tokenFile    string        // --token-file: where token was read from
+	failOpen     bool          // --dedupe-fail-open: handle events while the store fails
+	capacity     int           // --dedupe-capacity: keys of each in-memory dedupe store
+	maxConns     int           // --max-conns: concurrent connections on --addr
+	warnings     []string      // what serve logs as warnings at start: unsafe choices it accepted
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -139,18 +186,22 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var (
 		c          serveConfig
 		allow      = fs.String("allow", "", "`CIDR`s or addresses (comma-separated) allowed to send, replacing both banks' published addresses (bunq "+strings.Join(bunq.ProductionRanges, ", ")+"; bankHub "+strings.Join(bankhub.ProductionIPs, ", ")+")")
-		dev        = fs.Bool("dev", false, "also allow loopback and private addresses ("+strings.Join(devRanges, ", ")+"), for local trials")
+		dev        = fs.Bool("dev", false, "for trials on this machine: also allow its own addresses ("+strings.Join(devRanges, ", ")+"), write events to standard output unless --out is given, and run the inspector")
 		trustProxy = fs.String("trust-proxy", "", "`CIDR`s or addresses (comma-separated) of reverse proxies whose X-Forwarded-For is believed")
 		rateFlag   = fs.Float64("rate", 0, fmt.Sprintf("requests a second allowed per client address and bank (0 means %v)", float64(bankhook.DefaultRate)))
 	)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "`host:port` to listen on (port 0 picks a free one)")
 	fs.StringVar(&c.bunqPath, "bunq-path", "/bunq", "`path` of the bunq endpoint; empty disables it")
 	fs.StringVar(&c.bankhubPath, "bankhub-path", "/bankhub", "`path` of the bankHub endpoint; empty disables it")
-	fs.StringVar(&c.token, "token", "", "`secret` both endpoints require as ?token=secret")
+	fs.StringVar(&c.token, "token", "", "`secret` both endpoints require as ?token=secret; shows in ps: prefer --token-file or "+envToken)
+	fs.StringVar(&c.tokenFile, "token-file", "", "`file` holding the secret both endpoints require as ?token=secret (default: $"+envToken+")")
+	fs.BoolVar(&c.failOpen, "dedupe-fail-open", false, "while the dedupe store fails, handle events without dedupe (an event may be written twice) instead of answering 503")
+	fs.IntVar(&c.capacity, "dedupe-capacity", bankhook.DefaultLRUCapacity, "`keys` each bank's in-memory dedupe store remembers; a key evicted before 72 h is counted and logged")
+	fs.IntVar(&c.maxConns, "max-conns", defaultMaxConns, "concurrent connections accepted on --addr; more wait to be accepted")
 	fs.IntVar(&c.burst, "burst", 0, fmt.Sprintf("burst of requests allowed per client address and bank (0 means %d)", bankhook.DefaultBurst))
 	fs.Int64Var(&c.maxBody, "max-body", 0, fmt.Sprintf("largest body accepted, in `bytes` (0 means %d)", bankhook.DefaultMaxBody))
-	fs.StringVar(&c.redis, "redis", "", "Redis `address` (host:port or redis:// URL) of the dedupe store shared by both endpoints and by every replica; default in memory")
-	fs.StringVar(&c.out, "out", "-", "`file` the event lines are appended to, and read back on start; - is standard output")
+	fs.StringVar(&c.redis, "redis", "", "Redis `address` (host:port or redis:// URL) of the dedupe store shared by both endpoints and by every replica (default $"+envRedisURL+", else in memory)")
+	fs.StringVar(&c.out, "out", "", "`file` the event lines are appended to and synced, and read back on start; - is standard output (default - with --dev, else required unless --forward)")
 	fs.StringVar(&c.forward, "forward", "", "`URL` each event line is POSTed to before the bank is acknowledged")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "certificate chain `file` (PEM) to serve HTTPS with; needs --tls-key")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "private key `file` (PEM) of --tls-cert")
@@ -186,17 +237,29 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if !set["inspect"] {
 			c.inspect, c.inspectDev = inspect.DefaultAddr, true
 		}
+		if !set["out"] && !set["forward"] {
+			c.out = "-"
+		}
 	}
 	if c.inspect == "off" {
 		c.inspect = ""
 	}
 	c.trustedProxy = splitList(*trustProxy)
 	c.rate = rate.Limit(*rateFlag)
+	if err := c.readSecrets(set, os.Getenv); err != nil {
+		return usageError(fs, stderr, "%v", err)
+	}
 	if err := c.validate(set); err != nil {
+		return usageError(fs, stderr, "%v", err)
+	}
+	if err := c.checkDurable(stdout); err != nil {
 		return usageError(fs, stderr, "%v", err)
 	}
 
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	for _, w := range c.warnings {
+		logger.Warn(w)
+	}
 	if err := c.run(ctx, logger, stdout); err != nil {
 		logger.Error("bankhook serve: " + err.Error())
 		return exitFailure
@@ -251,9 +314,6 @@ func (c *serveConfig) validate(set map[string]bool) error {
 			return fmt.Errorf("--trust-proxy: %w", err)
 		}
 	}
-	if set["token"] && c.token == "" {
-		return errors.New("--token: empty secret")
-	}
 	if c.rate < 0 || math.IsNaN(float64(c.rate)) {
 		return fmt.Errorf("--rate %v: want a positive number of requests a second", float64(c.rate))
 	}
@@ -263,11 +323,20 @@ func (c *serveConfig) validate(set map[string]bool) error {
 	if c.maxBody < 0 {
 		return fmt.Errorf("--max-body %d: want a positive number of bytes", c.maxBody)
 	}
-	if c.out == "" {
+	if set["out"] && c.out == "" {
 		return errors.New("--out: empty file name (use - for standard output)")
 	}
-	if set["redis"] && c.redis == "" {
-		return errors.New("--redis: empty address")
+	if c.dev && c.token == "" && !isLoopbackAddr(c.addr) {
+		return fmt.Errorf("--dev on --addr %s, which is not loopback: anyone who reaches it could send events; give a token (--token-file or %s), or listen on 127.0.0.1", c.addr, envToken)
+	}
+	if c.capacity <= 0 {
+		return fmt.Errorf("--dedupe-capacity %d: want a positive number of keys", c.capacity)
+	}
+	if c.maxConns <= 0 {
+		return fmt.Errorf("--max-conns %d: want a positive number of connections", c.maxConns)
+	}
+	if c.failOpen {
+		c.warnings = append(c.warnings, "--dedupe-fail-open: while the dedupe store fails, events are handled without dedupe, and an event may be written twice")
 	}
 	if c.redis != "" && strings.Contains(c.redis, "://") {
 		if _, err := redis.ParseURL(c.redis); err != nil {

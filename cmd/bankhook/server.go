@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -35,15 +37,17 @@ func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Wr
 		defer client.Close()
 		redisAddr = client.Options().Addr
 	}
-	out, err := output.Open(c.out, stdout, output.Options{MaxLineBytes: c.maxLineBytes(), Logger: logger})
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if cerr := out.Close(); cerr != nil {
-			err = errors.Join(err, fmt.Errorf("close output: %w", cerr))
+	var out *output.Writer // nil: --forward alone
+	if c.out != "" {
+		if out, err = output.Open(c.out, stdout, output.Options{MaxLineBytes: c.maxLineBytes(), Logger: logger}); err != nil {
+			return err
 		}
-	}()
+		defer func() {
+			if cerr := out.Close(); cerr != nil {
+				err = errors.Join(err, fmt.Errorf("close output: %w", cerr))
+			}
+		}()
+	}
 
 	s := &sink{out: out}
 	if c.forward != "" {
@@ -130,17 +134,18 @@ func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Wr
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", c.addr)
+	tcp, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return err
 	}
+	ln := newGateListener(tcp, c.maxConns, c.admitAtAccept(allow))
 	stopInspector, err := c.startInspector(insp, srv.Handler, ln.Addr().String(), logger)
 	if err != nil {
 		_ = ln.Close()
 		return err
 	}
 	defer stopInspector()
-	attrs := []any{"out", c.out}
+	attrs := []any{"out", c.out, "max_conns", c.maxConns}
 	if c.forward != "" {
 		attrs = append(attrs, "forward", redact.URL(c.forward))
 	}
@@ -188,7 +193,7 @@ func (c *serveConfig) pipeline(allow *bankhook.IPAllowlist, store bankhook.Store
 		TrustedProxies: c.trustedProxy,
 		RateLimit:      bankhook.RateLimitOptions{Rate: c.rate, Burst: c.burst},
 		Body:           bankhook.BodyOptions{MaxBytes: c.maxBody},
-		Dedupe:         bankhook.DedupeOptions{Store: store},
+		Dedupe:         bankhook.DedupeOptions{Store: store, FailClosed: !c.failOpen},
 		Observer:       obs,
 		Logger:         logger,
 	}
@@ -196,6 +201,31 @@ func (c *serveConfig) pipeline(allow *bankhook.IPAllowlist, store bankhook.Store
 		o.Tokens = []string{c.token}
 	}
 	return o
+}
+
+// admitAtAccept is the check of a connection's peer at accept: without
+// --trust-proxy every sender connects itself, so a peer that neither
+// bank's allowlist holds can send nothing the pipeline would take, and is
+// closed before any byte is read. Behind a proxy the peer is the proxy,
+// and the sender is judged by X-Forwarded-For: nil, every peer connects.
+func (c *serveConfig) admitAtAccept(lists map[string]*bankhook.IPAllowlist) func(netip.Addr) bool {
+	if len(c.trustedProxy) > 0 {
+		return nil
+	}
+	var used []*bankhook.IPAllowlist
+	for bank, path := range map[string]string{"bunq": c.bunqPath, "bankhub": c.bankhubPath} {
+		if path != "" && !slices.Contains(used, lists[bank]) {
+			used = append(used, lists[bank])
+		}
+	}
+	return func(a netip.Addr) bool {
+		for _, l := range used {
+			if l.Contains(a) {
+				return true
+			}
+		}
+		return false
+	}
 }
 
 // redisClient connects to --redis and checks that it answers, so that a

@@ -18,7 +18,7 @@ import (
 //
 // A sink is safe for concurrent use.
 type sink struct {
-	out     *output.Writer
+	out     *output.Writer     // nil with --forward alone
 	forward *forward.Forwarder // nil without --forward
 }
 
@@ -70,6 +70,9 @@ func (s *sink) deliver(ctx context.Context, l output.Line) error {
 		if err := s.forward.Post(ctx, l.Key, line); err != nil {
 			return &bankhook.StatusError{Status: http.StatusBadGateway, Err: err}
 		}
+	}
+	if s.out == nil {
+		return nil
 	}
 	return s.out.WriteLine(ctx, line)
 }

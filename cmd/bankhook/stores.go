@@ -43,26 +43,30 @@ func (c *serveConfig) dedupeStores(ctx context.Context, logger *slog.Logger) (ma
 			stores[bank] = redisstore.New(client, redisstore.Options{Prefix: redisstore.DefaultPrefix + bank + ":"})
 		}
 		// The address only: a URL may hold a password.
-		logger.Info("dedupe store: Redis, shared; --out is not read back", "redis", client.Options().Addr)
+		logger.Info("dedupe store: Redis, shared; --out is not read back", "redis", client.Options().Addr, "fail_open", c.failOpen)
 		return stores, client, nil
 	}
 	for _, bank := range banks {
-		stores[bank] = bankhook.NewLRUStore(bankhook.DefaultLRUCapacity)
+		stores[bank] = bankhook.NewLRUStore(c.capacity)
 	}
-	if c.out == "-" {
-		logger.Info("dedupe store: in memory, empty: standard output is not read back")
+	switch c.out {
+	case "-":
+		logger.Info("dedupe store: in memory, empty: standard output is not read back", "capacity", c.capacity)
+		return stores, nil, nil
+	case "":
+		logger.Info("dedupe store: in memory, empty: no --out to read back", "capacity", c.capacity)
 		return stores, nil, nil
 	}
 	start := time.Now()
 	w, err := output.Warm(ctx, c.out, stores, output.WarmOptions{
 		TTL:          bankhook.DefaultDedupeTTL,
-		Capacity:     bankhook.DefaultLRUCapacity,
+		Capacity:     c.capacity,
 		MaxLineBytes: c.maxLineBytes(),
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	attrs := []any{"out", c.out, "lines_read", w.Lines, "torn_lines", w.Torn, "took", time.Since(start).Round(time.Millisecond)}
+	attrs := []any{"out", c.out, "capacity", c.capacity, "lines_read", w.Lines, "torn_lines", w.Torn, "took", time.Since(start).Round(time.Millisecond)}
 	for _, bank := range slices.Sorted(maps.Keys(stores)) {
 		attrs = append(attrs, "loaded_"+bank, w.Loaded[bank])
 	}
