@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -239,4 +240,20 @@ func TestServeTimeoutsOutlastARequest(t *testing.T) {
 	worst := readTimeout + redisstore.DefaultTimeout + bankhook.DefaultDeadline + redisstore.DefaultTimeout
 	assert.Greater(t, writeTimeout, worst)
 	assert.Greater(t, shutdownTimeout, worst)
+}
+
+// TestServeHealthOnMetricsListener: a prober the banks' listener closes at
+// accept asks /healthz and /readyz on --metrics' listener instead.
+func TestServeHealthOnMetricsListener(t *testing.T) {
+	s := startServe(t, "--metrics", "127.0.0.1:0") // 127.0.0.1 is no bank
+	base := strings.TrimSuffix(s.metricsURL(), "/metrics")
+	for path, body := range map[string]string{"/healthz": "ok\n", "/readyz": "ready\n"} {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, base+path, nil)
+		require.NoError(t, err)
+		a := do(t, nil, req)
+		assert.Equal(t, http.StatusOK, a.status, path)
+		assert.Equal(t, body, a.body, path)
+	}
+	_, err := tryPost(t.Context(), nil, s.url+"/healthz", "application/json", nil)
+	assert.Error(t, err, "the banks' listener closes this machine's connection at accept")
 }

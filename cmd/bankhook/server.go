@@ -63,9 +63,16 @@ func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Wr
 		return err
 	}
 	defer stopWatching()
+	healthz := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	readyz := readiness(logger, out, client)
 	var metricsSrv *metrics.Server
 	if c.metrics != "" {
-		if metricsSrv, err = metrics.Start(c.metrics, logger); err != nil {
+		health := map[string]http.Handler{"GET " + healthzPath: healthz, "GET " + readyzPath: readyz}
+		if metricsSrv, err = metrics.Start(c.metrics, logger, health); err != nil {
 			return err
 		}
 		defer func() { // after the banks' server: scraped until it has stopped
@@ -75,12 +82,8 @@ func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Wr
 		}()
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+healthzPath, func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		_, _ = io.WriteString(w, "ok\n")
-	})
-	mux.Handle("GET "+readyzPath, readiness(logger, out, client))
+	mux.Handle("GET "+healthzPath, healthz)
+	mux.Handle("GET "+readyzPath, readyz)
 	for _, e := range []struct {
 		name, path string
 		allow      []string

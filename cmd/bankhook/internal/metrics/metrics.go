@@ -31,8 +31,10 @@ type Server struct {
 	served  chan error
 }
 
-// Start listens on addr and serves the metrics until Shutdown.
-func Start(addr string, logger *slog.Logger) (*Server, error) {
+// Start listens on addr and serves the metrics until Shutdown, and
+// extra's handlers beside them (serve's health checks, for a prober the
+// banks' listener would not admit), each under its pattern.
+func Start(addr string, logger *slog.Logger, extra map[string]http.Handler) (*Server, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m, err := bankhookprom.New(reg, bankhookprom.Options{})
@@ -45,6 +47,9 @@ func Start(addr string, logger *slog.Logger) (*Server, error) {
 		MaxRequestsInFlight: 4,
 		Timeout:             10 * time.Second,
 	}))
+	for pattern, h := range extra {
+		mux.Handle(pattern, h)
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("--metrics: %w", err)
@@ -54,8 +59,10 @@ func Start(addr string, logger *slog.Logger) (*Server, error) {
 		srv: &http.Server{
 			Handler:           mux,
 			ReadHeaderTimeout: 5 * time.Second,
+			ReadTimeout:       10 * time.Second, // a scrape is a GET: no body to wait for
 			WriteTimeout:      30 * time.Second,
 			IdleTimeout:       60 * time.Second,
+			MaxHeaderBytes:    16 << 10,
 			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		},
 		ln:     ln,
