@@ -23,6 +23,7 @@ import (
 	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/bunq/bunqapi"
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/inspect"
+	"github.com/bankhook/bankhook/cmd/bankhook/internal/output"
 )
 
 // serveUsage is serve's usage text. The dedupe store's TTL and capacity it
@@ -199,6 +200,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 	if err := c.run(ctx, logger, stdout); err != nil {
 		logger.Error("bankhook serve: " + err.Error())
+		if errors.Is(err, output.ErrInUse) { // another serve writes to --out: a mistake in the setup
+			return exitUsage
+		}
 		return exitFailure
 	}
 	return exitOK
