@@ -24,6 +24,7 @@ import (
 	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/bunq/bunqapi"
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/inspect"
+	"github.com/bankhook/bankhook/cmd/bankhook/internal/output"
 	"github.com/bankhook/bankhook/redisstore"
 )
 
@@ -262,6 +263,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if err := c.run(ctx, logger, stdout); err != nil {
 		logger.Error("bankhook serve: " + err.Error())
+		if errors.Is(err, output.ErrInUse) { // another serve writes to --out: a mistake in the setup
+			return exitUsage
+		}
 		return exitFailure
 	}
 	return exitOK

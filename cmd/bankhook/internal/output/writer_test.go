@@ -213,7 +213,7 @@ func pendingResult(c <-chan error) bool { return len(c) == 0 }
 
 func TestWriterGroupCommit(t *testing.T) {
 	g := newGatedFile()
-	w := newWriter(g, []syncFile{g}, nil, Options{})
+	w := newWriter(target{w: g, files: []syncFile{g}}, Options{})
 	first := writeAsync(t.Context(), w, "a")
 	require.Equal(t, "write:a\n", g.hold(t)) // the first batch is being written: hold it
 	var rest []<-chan error
@@ -239,24 +239,24 @@ func TestWriterGroupCommit(t *testing.T) {
 	g.close(t, w)
 }
 
-func TestWriterFailedBatch(t *testing.T) {
+// TestWriterFailedBatchStream checks a failed write to an output that
+// cannot be cut back (standard output, a pipe): every line of the batch
+// fails, and a line the write stopped inside is ended by the next batch.
+func TestWriterFailedBatchStream(t *testing.T) {
 	errDisk := errors.New("disk on fire")
 	tests := []struct {
 		name      string
 		second    string // the second line of the failing batch
-		writeErr  error
-		syncErr   error
 		ended     bool   // the next batch starts with a newline
 		wantAfter string // the output once the next line is written
 	}{
-		{"write fails inside a line", `{"y":2222}`, errDisk, nil, true, "b\n{\"x\":1}\n{\n{\"c\":1}\n"},
-		{"write fails between lines", `{"y":2}`, errDisk, nil, false, "b\n{\"x\":1}\n{\"c\":1}\n"},
-		{"sync fails", `{"y":2}`, nil, errDisk, false, "b\n{\"x\":1}\n{\"y\":2}\n{\"c\":1}\n"},
+		{"write fails inside a line", `{"y":2222}`, true, "b\n{\"x\":1}\n{\n{\"c\":1}\n"},
+		{"write fails between lines", `{"y":2}`, false, "b\n{\"x\":1}\n{\"c\":1}\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := newGatedFile()
-			w := newWriter(g, []syncFile{g}, nil, Options{})
+			w := newWriter(target{w: g, files: []syncFile{g}}, Options{})
 			first := writeAsync(t.Context(), w, "b")
 			require.Equal(t, "write:b\n", g.hold(t))
 			a := writeAsync(t.Context(), w, `{"x":1}`)
@@ -267,14 +267,12 @@ func TestWriterFailedBatch(t *testing.T) {
 			g.expect(t, "sync", nil)
 			require.NoError(t, <-first)
 
-			g.expect(t, "write:{\"x\":1}\n"+tt.second+"\n", tt.writeErr) // a failed write writes half
-			if tt.writeErr == nil {
-				g.expect(t, "sync", tt.syncErr)
-			}
+			g.expect(t, "write:{\"x\":1}\n"+tt.second+"\n", errDisk) // a failed write writes half
 			// Every line of the failed batch fails: the bank delivers again.
 			for _, c := range []<-chan error{a, b} {
 				err := <-c
 				require.ErrorIs(t, err, errDisk)
+				assert.NotErrorIs(t, err, ErrOutcomeUnknown, "the lines are known not to be whole")
 				assert.True(t, strings.HasPrefix(err.Error(), "bankhook: "), err.Error())
 			}
 
@@ -287,9 +285,21 @@ func TestWriterFailedBatch(t *testing.T) {
 			g.expect(t, "sync", nil)
 			require.NoError(t, <-c)
 			assert.Equal(t, tt.wantAfter, g.String())
+			assertNotFatal(t, w)
 
 			g.close(t, w)
 		})
+	}
+}
+
+// assertNotFatal checks that w still takes lines.
+func assertNotFatal(t *testing.T, w *Writer) {
+	t.Helper()
+	select {
+	case <-w.Fatal():
+		t.Errorf("the writer stopped taking lines: %v", w.FatalErr())
+	default:
+		assert.NoError(t, w.FatalErr())
 	}
 }
 
@@ -301,7 +311,7 @@ func TestWriterSyncsOverlap(t *testing.T) {
 	errDisk := errors.New("writeback failed")
 	var out downWriter // never down: a buffer the test reads while lines are written
 	a, b := newGatedFile(), newGatedFile()
-	w := newWriter(&out, []syncFile{a, b}, nil, Options{})
+	w := newWriter(target{w: &out, files: []syncFile{a, b}}, Options{})
 
 	first := writeAsync(t.Context(), w, "1")
 	require.Equal(t, "sync", a.hold(t)) // batch 1 is written and syncing through a
@@ -320,9 +330,12 @@ func TestWriterSyncsOverlap(t *testing.T) {
 	assert.Equal(t, "1\n2\n3\n", out.String())
 
 	a.proceed <- errDisk
-	require.ErrorIs(t, <-first, errDisk, "a failed sync fails its own batch")
+	err := <-first
+	require.ErrorIs(t, err, errDisk, "a failed sync fails its own batch")
+	require.ErrorIs(t, err, ErrOutcomeUnknown)
 	b.proceed <- nil
-	require.NoError(t, <-third)
+	require.ErrorIs(t, <-third, ErrOutcomeUnknown,
+		"a batch answered once the writer stopped taking lines fails too, even though its own sync succeeded")
 
 	go func() {
 		for range a.arrived {
@@ -351,7 +364,7 @@ func (f *failingWriter) Write(p []byte) (int, error) {
 
 func TestWriterRecoversFromPartialWrite(t *testing.T) {
 	fw := &failingWriter{}
-	w := newWriter(fw, nil, nil, Options{})
+	w := newWriter(target{w: fw}, Options{})
 	err := w.WriteLine(t.Context(), []byte(`{"first":1}`))
 	require.ErrorIs(t, err, errDiskFull)
 	require.NoError(t, w.WriteLine(t.Context(), []byte(`{"second":2}`)))
@@ -363,7 +376,7 @@ func TestWriterRecoversFromPartialWrite(t *testing.T) {
 
 func TestWriterBackpressure(t *testing.T) {
 	g := newGatedFile()
-	w := newWriter(g, []syncFile{g}, nil, Options{QueueLen: 2})
+	w := newWriter(target{w: g, files: []syncFile{g}}, Options{QueueLen: 2})
 	held := writeAsync(t.Context(), w, "held")
 	g.hold(t) // being written, held
 	q1 := writeAsync(t.Context(), w, "q1")
@@ -398,7 +411,7 @@ func TestWriterBackpressure(t *testing.T) {
 
 func TestWriterAbandonedWhileQueued(t *testing.T) {
 	g := newGatedFile()
-	w := newWriter(g, []syncFile{g}, nil, Options{})
+	w := newWriter(target{w: g, files: []syncFile{g}}, Options{})
 	held := writeAsync(t.Context(), w, "held")
 	g.hold(t)
 	ctx, cancel := context.WithCancel(t.Context())
@@ -420,24 +433,66 @@ func TestWriterAbandonedWhileQueued(t *testing.T) {
 	g.close(t, w)
 }
 
-func TestWriterWaitsForATakenLine(t *testing.T) {
-	g := newGatedFile()
-	w := newWriter(g, []syncFile{g}, nil, Options{})
-	ctx, cancel := context.WithCancel(t.Context())
-	c := writeAsync(ctx, w, "taken")
-	g.hold(t) // in a batch, being written
-	cancel()
-	time.Sleep(20 * time.Millisecond)
-	require.True(t, pendingResult(c), "a line being written is waited for, whatever its context")
-	g.proceed <- nil
-	g.expect(t, "sync", nil)
-	require.NoError(t, <-c, "written and synced: acknowledged")
-	g.close(t, w)
+// TestWriterPendingLine checks that a caller whose context ends while its
+// line is being written or synced gets a *PendingError at once, whose
+// Outcome later says how the batch ended.
+func TestWriterPendingLine(t *testing.T) {
+	errDisk := errors.New("writeback failed")
+	tests := []struct {
+		name    string
+		at      string // where the batch is held when the caller gives up
+		syncErr error
+		want    error // what Outcome yields; nil for a durable line
+	}{
+		{"gave up during the write; durable", "write", nil, nil},
+		{"gave up during the sync; durable", "sync", nil, nil},
+		{"gave up during the sync; the sync fails", "sync", errDisk, ErrOutcomeUnknown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := newGatedFile()
+			w := newWriter(target{w: g, files: []syncFile{g}}, Options{})
+			ctx, cancel := context.WithCancelCause(t.Context())
+			errGone := errors.New("the bank hung up")
+			c := writeAsync(ctx, w, "taken")
+			require.Equal(t, "write:taken\n", g.hold(t)) // in a batch, being written
+			if tt.at == "sync" {
+				g.proceed <- nil
+				require.Equal(t, "sync", g.hold(t))
+			}
+			cancel(errGone)
+			err := <-c // returns while the write or sync is still held
+			var pe *PendingError
+			require.ErrorAs(t, err, &pe)
+			assert.ErrorIs(t, err, errGone, "it wraps the context's cause")
+			assert.Contains(t, err.Error(), "pending")
+			assert.Empty(t, pe.Outcome, "no outcome yet")
+
+			if tt.at == "write" {
+				g.proceed <- nil
+				g.expect(t, "sync", tt.syncErr)
+			} else {
+				g.proceed <- tt.syncErr
+			}
+			select {
+			case got := <-pe.Outcome:
+				if tt.want == nil {
+					require.NoError(t, got, "written and synced: durable")
+				} else {
+					require.ErrorIs(t, got, tt.want)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("no outcome")
+			}
+			assert.Empty(t, pe.Outcome, "exactly once")
+			g.close(t, w)
+		})
+	}
 }
 
 func TestWriterCloseDrains(t *testing.T) {
 	g := newGatedFile()
-	w := newWriter(g, []syncFile{g}, nil, Options{})
+	w := newWriter(target{w: g, files: []syncFile{g}}, Options{})
 	held := writeAsync(t.Context(), w, "held")
 	g.hold(t)
 	var queued []<-chan error
@@ -543,7 +598,7 @@ func (d *downWriter) String() string {
 
 func TestCheck(t *testing.T) {
 	dw := &downWriter{}
-	w := newWriter(dw, nil, nil, Options{})
+	w := newWriter(target{w: dw}, Options{})
 	require.NoError(t, w.Check(t.Context()), "a new output is usable")
 
 	dw.set(true)
@@ -569,7 +624,7 @@ func TestCheckDevFull(t *testing.T) {
 		t.Skip("no /dev/full on this system")
 	}
 	defer f.Close()
-	w := newWriter(f, nil, nil, Options{})
+	w := newWriter(target{w: f}, Options{})
 	defer w.Close()
 	require.Error(t, w.WriteLine(t.Context(), []byte(`{"a":1}`)))
 	assert.ErrorContains(t, w.Check(t.Context()), "no space left on device")
