@@ -168,10 +168,21 @@ func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Wr
 			served <- srv.Serve(ln)
 		}
 	}()
+	var fatal <-chan struct{} // nil, which never fires, with --forward alone
+	if out != nil {
+		fatal = out.Fatal()
+	}
 	select {
 	case err := <-served: // the listener failed
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
+	case <-fatal:
+		// Whether a batch reached the disk is unknown: serve takes no more
+		// events (each is answered 503 by now) and stops, so that the next
+		// start repairs --out and reads it back, which settles every key of
+		// that batch. The keys stay reserved meanwhile.
+		logger.Error("output failed: stopping, so that the next start repairs --out and reads it back", "out", c.out, "error", out.FatalErr())
+		defer func() { err = errors.Join(err, fmt.Errorf("output: %w", out.FatalErr())) }()
 	}
 	stopInspector() // first: its replays go through the banks' handler to the output
 	logger.Info("shutting down: finishing requests in flight", "timeout", shutdownTimeout)

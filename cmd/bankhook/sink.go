@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
@@ -74,7 +75,37 @@ func (s *sink) deliver(ctx context.Context, l output.Line) error {
 	if s.out == nil {
 		return nil
 	}
-	return s.out.WriteLine(ctx, line)
+	return settleLater(ctx, s.out.WriteLine(ctx, line))
+}
+
+// settleLater answers for a line whose outcome the output could not give
+// before the request's deadline: its key stays reserved (see
+// bankhook.Postpone) until the line is known to be stored (done) or not
+// (released), so that no retry meanwhile can write it a second time. When
+// the outcome is unknown for good (a failed sync) the key is never
+// released: serve stops, and the next start reads the file back. Either
+// way the bank is answered 503 and retries. Any other error is returned as
+// it is.
+func settleLater(ctx context.Context, err error) error {
+	var pe *output.PendingError
+	switch {
+	case errors.As(err, &pe):
+		if settle, ok := bankhook.Postpone(ctx); ok {
+			go func() {
+				switch err := <-pe.Outcome; {
+				case err == nil:
+					settle(true)
+				case !errors.Is(err, output.ErrOutcomeUnknown):
+					settle(false)
+				}
+			}()
+		}
+		return err // wraps the deadline: 503 timeout
+	case errors.Is(err, output.ErrOutcomeUnknown):
+		bankhook.Postpone(ctx) // and never settled
+		return &bankhook.StatusError{Status: http.StatusServiceUnavailable, Err: err}
+	}
+	return err
 }
 
 // marshalLine completes l with the key dedupe used and the body the
