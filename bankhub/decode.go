@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/bankhook/bankhook"
+	"github.com/bankhook/bankhook/internal/jsonscan"
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -255,12 +256,7 @@ func isNull(v jsontext.Value) bool {
 // that numbers keep their text, since RFC 8785's float64 form would merge
 // distinct 18-digit amounts.
 func canonical(b []byte) (jsontext.Value, error) {
-	v := jsontext.Value(bytes.Clone(b))
-	err := v.Canonicalize(jsontext.CanonicalizeRawInts(false), jsontext.CanonicalizeRawFloats(false))
-	if err != nil {
-		return nil, err
-	}
-	return v, nil
+	return jsonscan.Canonical(b, jsonscan.NumberText)
 }
 
 // missing is the error for a required member that is absent, null or "".

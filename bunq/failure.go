@@ -11,8 +11,9 @@ import (
 
 // NotificationFilterFailure is a callback bunq gave up on after its sixth
 // attempt, as listed by GET /v1/user/{userID}/notification-filter-failure.
-// Category and ObjectID tell which event failed; ID is what
-// [RetryFailuresBody] takes to have bunq send it again.
+// Category and ObjectID tell which event failed, [NotificationFilterFailure.Target]
+// where it was sent; ID is what [RetryFailuresBody] takes to have bunq
+// send it again.
 type NotificationFilterFailure struct {
 	ID                  int64                `json:"id"`                   // id of the failure: pass it to RetryFailuresBody
 	Created             Time                 `json:"created"`              // when the failure was stored
@@ -23,6 +24,29 @@ type NotificationFilterFailure struct {
 	ExceptionMessage    string               `json:"exception_message"`    // what bunq met calling the URL, when sent
 	ResponseCode        int                  `json:"response_code"`        // the HTTP status received, 0 when none
 	NotificationFilters []NotificationFilter `json:"notification_filters"` // the filters the callback matched
+	NotificationTarget  string               `json:"notification_target"`  // the URL the callback was sent to; "" when not listed (see Target)
+}
+
+// Target returns the URL the failed callback was sent to, and bunq sends
+// it to again when it is re-sent: NotificationTarget, or when bunq did not
+// list that, the target of its NotificationFilters if they name exactly
+// one distinct URL target. It returns "" when neither tells, so that a
+// caller selecting failures by target leaves such a failure alone.
+func (f *NotificationFilterFailure) Target() string {
+	if f.NotificationTarget != "" {
+		return f.NotificationTarget
+	}
+	target := ""
+	for _, nf := range f.NotificationFilters {
+		if (nf.NotificationDeliveryMethod != DeliveryURL && nf.NotificationDeliveryMethod != "") || nf.NotificationTarget == "" {
+			continue
+		}
+		if target != "" && nf.NotificationTarget != target {
+			return ""
+		}
+		target = nf.NotificationTarget
+	}
+	return target
 }
 
 // Pagination holds the relative URLs of the neighbouring pages of a bunq

@@ -48,10 +48,38 @@ func TestDecodeFailureListing(t *testing.T) {
 	assert.Equal(t, NotificationFilter{DeliveryURL, "https://coolbank.com/notification", CategoryCardTransactionSuccessful}, f.NotificationFilters[1])
 	assert.Equal(t, Pagination{FutureURL: "/v1/user/762/notification-filter-failure?newer_id=1"}, l.Pagination)
 	assert.Equal(t, []int64{1}, l.IDs())
+	assert.Empty(t, f.NotificationTarget, "not in bunq's example")
+	assert.Equal(t, "https://coolbank.com/notification", f.Target(), "the one target of its filters")
 
 	body, err := RetryFailuresBody(l.IDs()...)
 	require.NoError(t, err)
 	assert.Equal(t, `{"notification_filter_failed_ids":"1"}`, string(body))
+}
+
+func TestFailureTarget(t *testing.T) {
+	url := func(target string) NotificationFilter {
+		return NotificationFilter{NotificationDeliveryMethod: DeliveryURL, NotificationTarget: target, Category: CategoryMutation}
+	}
+	tests := []struct {
+		name string
+		f    NotificationFilterFailure
+		want string
+	}{
+		{"listed target", NotificationFilterFailure{NotificationTarget: "https://a/x", NotificationFilters: []NotificationFilter{url("https://b/y")}}, "https://a/x"},
+		{"one filter", NotificationFilterFailure{NotificationFilters: []NotificationFilter{url("https://b/y")}}, "https://b/y"},
+		{"filters of one target", NotificationFilterFailure{NotificationFilters: []NotificationFilter{url("https://b/y"), url("https://b/y")}}, "https://b/y"},
+		{"push filter ignored", NotificationFilterFailure{NotificationFilters: []NotificationFilter{{NotificationDeliveryMethod: DeliveryPush}, url("https://b/y")}}, "https://b/y"},
+		{"two targets", NotificationFilterFailure{NotificationFilters: []NotificationFilter{url("https://b/y"), url("https://c/z")}}, ""},
+		{"no filters", NotificationFilterFailure{}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, tc.f.Target())
+		})
+	}
+	l, err := DecodeFailureListing([]byte(`{"Response":[{"NotificationFilterFailure":{"id":2,"notification_target":"https://h/bunq?token=t"}}]}`))
+	require.NoError(t, err)
+	assert.Equal(t, "https://h/bunq?token=t", l.Failures[0].NotificationTarget)
 }
 
 func TestDecodeFailureListingEdges(t *testing.T) {

@@ -28,6 +28,7 @@ func FuzzDecode(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add([]byte(`{"NotificationUrl":{"object":{"Thing":{"a":[1,2,{"b":null}]}}}}`))
+	f.Add([]byte(`{"NotificationUrl":{"object":{"Thing":{"n":9007199254740993,"d":0.1000000000000000055,"e":1.0E2}}}}`))
 	f.Add([]byte(`{"NotificationUrl":{"object":{"Payment":{"amount":{"value":1e3,"currency":""},"created":"2020-02-29 23:59:59.123456789"}}}}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		n, err := Decode(body)

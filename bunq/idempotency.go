@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bankhook/bankhook"
+	"github.com/bankhook/bankhook/internal/jsonscan"
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -23,7 +24,13 @@ var _ bankhook.Event = (*Notification)(nil)
 // For an object without both (an [Unknown] object, a bunq.me result, one
 // whose id is 0 or whose updated time is absent) the last part is
 // "sha256=<hex>", the SHA-256 of the object's JSON in RFC 8785 canonical
-// form (for typed objects, of the fields this package models).
+// form (for typed objects, of the fields this package models), except
+// that a number RFC 8785 would write as another value (an integer beyond
+// 2^53 such as 9007199254740993, a decimal with more digits than a
+// float64 holds such as 0.1000000000000000055) keeps its text, so that
+// objects differing only in such a number have different keys. Numbers
+// that RFC 8785 writes with their value (1.0 as 1, 0.5) are written that
+// way, as before.
 //
 // The key does not depend on the body's formatting (spacing, member order,
 // escapes). It differs when the object is updated, when the same object
@@ -64,7 +71,8 @@ func identityKey(c Category, e EventType, objectType string, id int64, updated T
 	return string(updated.UTC().AppendFormat(b, time.RFC3339Nano))
 }
 
-// objectDigest is the SHA-256 of the object's canonical JSON. An object
+// objectDigest is the SHA-256 of the object's canonical JSON, whose
+// numbers keep their exact value (see jsonscan.NumberExact). An object
 // that cannot be encoded (only a hand-built Unknown with invalid Raw can
 // fail) is hashed from its type and raw bytes.
 func objectDigest(o Object) [32]byte {
@@ -75,9 +83,9 @@ func objectDigest(o Object) [32]byte {
 	} else {
 		raw, err = json.Marshal(o, encodeOptions)
 	}
-	v := jsontext.Value(raw)
+	var v jsontext.Value
 	if err == nil {
-		err = v.Canonicalize()
+		v, err = jsonscan.Canonical(raw, jsonscan.NumberExact)
 	}
 	if err != nil {
 		return sha256.Sum256(append([]byte(o.ObjectType()+"\x00"), raw...))

@@ -1,6 +1,9 @@
 package bunq
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -77,6 +80,63 @@ func TestIdempotencyKeyDiffers(t *testing.T) {
 		b := mustKey(t, `{"NotificationUrl":{"object":{"Thing":{"a":2}}}}`)
 		assert.NotEqual(t, a, b)
 	})
+}
+
+func TestIdempotencyKeyExactNumbers(t *testing.T) {
+	unknown := `{"NotificationUrl":{"category":"C","object":{"Thing":{"n":%s}}}}`
+	typed := `{"NotificationUrl":{"category":"TAB_RESULT","object":{"BunqMeTabResultResponse":{"payment":{"id":%s}}}}}`
+	tests := []struct {
+		name, body, a, b string
+		same             bool
+	}{
+		{"unknown: integers beyond 2^53", unknown, "9007199254740992", "9007199254740993", false},
+		{"unknown: long decimal", unknown, "0.1", "0.1000000000000000055", false},
+		{"unknown: beyond float64", unknown, "1e400", "1e500", false},
+		{"typed: integers beyond 2^53", typed, "9007199254740992", "9007199254740993", false},
+		{"unknown: equal text", unknown, "9007199254740993", "9007199254740993", true},
+		{"unknown: equal long decimal", unknown, "0.1000000000000000055", "0.1000000000000000055", true},
+		{"unknown: same value, another form", unknown, "1.0", "1E0", true},
+		{"typed: equal text", typed, "9007199254740993", "9007199254740993", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			a := mustKey(t, fmt.Sprintf(tc.body, tc.a))
+			b := mustKey(t, fmt.Sprintf(tc.body, tc.b))
+			if tc.same {
+				assert.Equal(t, a, b)
+			} else {
+				assert.NotEqual(t, a, b)
+			}
+		})
+	}
+}
+
+// TestIdempotencyKeyUnchanged checks that the content keys of objects
+// whose numbers RFC 8785 keeps are those of plain RFC 8785, as before
+// numbers kept their exact value: a retry spanning an upgrade is still a
+// duplicate.
+func TestIdempotencyKeyUnchanged(t *testing.T) {
+	for _, obj := range []string{
+		`{"Thing":{"a":1,"b":[true,null,-0,1.0,0.5,1E2,12345e-5,4.503599627370497E15],"c":"\u00e9","d":9007199254740992}}`,
+		`{"BunqMeTabResultResponse":{"payment":{"id":3,"amount":{"value":"1.00","currency":"EUR"},"geolocation":{"latitude":52.3676,"longitude":4.9041}}}}`,
+		`{"BunqMeTabResultInquiry":{"payment":{"id":4503599627370497}}}`, // 16 digits, below 2^53
+	} {
+		t.Run(obj, func(t *testing.T) {
+			n, err := Decode([]byte(`{"NotificationUrl":{"category":"C","event_type":"E","object":` + obj + `}}`))
+			require.NoError(t, err)
+			var raw []byte
+			if u, ok := n.Object.(*Unknown); ok {
+				raw = u.Raw
+			} else {
+				raw, err = json.Marshal(n.Object, encodeOptions)
+				require.NoError(t, err)
+			}
+			old := jsontext.Value(raw).Clone()
+			require.NoError(t, old.Canonicalize())
+			sum := sha256.Sum256(old)
+			assert.True(t, strings.HasSuffix(n.IdempotencyKey(), ":sha256="+hex.EncodeToString(sum[:])), "%s\n%s", n.IdempotencyKey(), old)
+		})
+	}
 }
 
 func TestIdempotencyKeyHandBuilt(t *testing.T) {

@@ -271,7 +271,13 @@ func ExampleRecoverer_RecoverOnce() {
 	}
 	exampleFailures(srv, u, 120)
 
-	r, _ := bunqapi.NewRecoverer(c, bunqapi.RecoverOptions{})
+	// Only the failures of this receiver's URL, and only those its dedupe
+	// store still remembers the events of.
+	r, _ := bunqapi.NewRecoverer(c, bunqapi.RecoverOptions{
+		Target: "https://127.0.0.1:1/bunq",
+		MaxAge: 71 * time.Hour,
+		Now:    srv.Now, // the stand-in's clock; time.Now by default
+	})
 	rec, err := r.RecoverOnce(ctx)
 	fmt.Printf("listed %d, re-sent %d in %d requests, %v\n", rec.Listed, rec.Resent, rec.Requests, err)
 	// Output: listed 120, re-sent 120 in 2 requests, <nil>

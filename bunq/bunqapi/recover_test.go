@@ -3,6 +3,7 @@ package bunqapi_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -112,4 +113,90 @@ func TestRecovererRun(t *testing.T) {
 	r, err = bunqapi.NewRecoverer(c, bunqapi.RecoverOptions{Logger: discard})
 	require.NoError(t, err)
 	assert.True(t, errors.Is(r.Run(ctx), context.Canceled))
+}
+
+// TestRecoverOwnTargetOnly has callbacks fail for two targets, some of
+// them long ago: a Recoverer re-sends only the young failures of its own
+// target, leaves the other target's alone and logs the old ones' ids.
+func TestRecoverOwnTargetOnly(t *testing.T) {
+	srv := standIn(t, bunqtest.Options{})
+	c, u := setup(t, srv, bunqapi.Options{})
+	const own, other = "https://127.0.0.1:1/bunq?token=a", "https://127.0.0.1:2/bunq?token=b"
+	require.NoError(t, srv.SetFilters(u.ID, 0, []bunq.NotificationFilterURL{
+		{Category: bunq.CategoryMutation, NotificationTarget: own},
+		{Category: bunq.CategoryMutation, NotificationTarget: other},
+	}))
+	pay := func(n int) {
+		t.Helper()
+		for i := range n {
+			_, err := srv.Pay(u.AccountID, "-1.00", "x")
+			require.NoError(t, err, i)
+		}
+		srv.Advance(bunq.RetrySchedule.Span())
+	}
+	pay(2) // old: created 73 h before the pass
+	var old []int64
+	for _, f := range srv.Failures(u.ID) {
+		require.Contains(t, []string{own, other}, f.NotificationTarget, "the stand-in lists the URL the callback failed on")
+		if f.NotificationTarget == own {
+			old = append(old, f.ID)
+		}
+	}
+	require.Len(t, old, 2)
+	srv.Advance(73 * time.Hour)
+	pay(3) // young
+	require.Len(t, srv.Failures(u.ID), 10)
+
+	logs := &logBuffer{}
+	ticks := make(chan time.Time)
+	r, err := bunqapi.NewRecoverer(c, bunqapi.RecoverOptions{
+		Target: "HTTPS://127.0.0.1:1/bunq?token=a", // scheme and host are case-insensitive
+		MaxAge: 72 * time.Hour, Now: srv.Now, Ticks: ticks, Logger: logs.logger(),
+	})
+	require.NoError(t, err)
+	rec, err := r.RecoverOnce(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, 10, rec.Listed)
+	assert.Equal(t, 5, rec.OtherTarget)
+	assert.Equal(t, 5, rec.Matched)
+	assert.ElementsMatch(t, old, rec.TooOld)
+	assert.Equal(t, 3, rec.Resent)
+	assert.Equal(t, 1, rec.Requests)
+
+	left := srv.Failures(u.ID)
+	require.Len(t, left, 7)
+	for _, f := range left {
+		if f.NotificationTarget == own {
+			assert.Contains(t, old, f.ID, "only the old failures of its own target are left")
+		}
+	}
+	assert.Equal(t, 3, srv.Advance(0), "the re-sent callbacks are delivered, to its own target only")
+
+	// A pass in Run logs the old failures' ids, once, at Warn, and no URL.
+	done := make(chan error, 1)
+	go func() { done <- r.Run(context.Background()) }()
+	require.Eventually(t, func() bool { return strings.Contains(logs.String(), "nothing to re-send") }, 10*time.Second, 5*time.Millisecond, logs.String())
+	close(ticks)
+	require.NoError(t, <-done)
+	line := logs.String()
+	assert.Equal(t, 1, strings.Count(line, "older than the maximum age"), line)
+	assert.Contains(t, line, "level=WARN msg=\"bunq recovery: not re-sending failed callbacks older than the maximum age")
+	assert.Contains(t, line, fmt.Sprintf("too_old=2 max_age=72h0m0s ids=%d,%d", old[1], old[0]), "newest first")
+	assert.Contains(t, line, "other_target=5")
+	assert.NotContains(t, line, "127.0.0.1:", "no callback URL is logged")
+	assert.NotContains(t, line, "token")
+}
+
+func TestNewRecovererTarget(t *testing.T) {
+	srv := standIn(t, bunqtest.Options{})
+	c, _ := setup(t, srv, bunqapi.Options{})
+	for _, target := range []string{"example.com/bunq", "ftp://example.com/", "https:///bunq", "https://u:p@example.com/", "https://exa mple.com/?token=s3cret"} {
+		t.Run(target, func(t *testing.T) {
+			_, err := bunqapi.NewRecoverer(c, bunqapi.RecoverOptions{Target: target})
+			require.ErrorContains(t, err, "bunqapi: RecoverOptions.Target")
+			assert.NotContains(t, err.Error(), "s3cret", "the token is not quoted")
+		})
+	}
+	_, err := bunqapi.NewRecoverer(c, bunqapi.RecoverOptions{MaxAge: -time.Hour})
+	assert.ErrorContains(t, err, "MaxAge")
 }

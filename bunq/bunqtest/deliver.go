@@ -414,6 +414,6 @@ func (f *failure) object() bunq.NotificationFilterFailure {
 	return bunq.NotificationFilterFailure{
 		ID: f.id, Created: t, Updated: t, Category: f.d.category, EventType: f.d.eventType,
 		ObjectID: f.d.objectID, ExceptionMessage: f.exception, ResponseCode: f.responseCode,
-		NotificationFilters: slices.Clone(f.d.filters),
+		NotificationFilters: slices.Clone(f.d.filters), NotificationTarget: f.d.target,
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-json-experiment/json"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -166,7 +167,17 @@ func TestDeliverySchedule(t *testing.T) {
 
 	// Re-sent through the API, it is delivered again.
 	rcv.status.Store(200)
+	assert.Equal(t, rcv.URL+"/bunq?token=s3cret", f.NotificationTarget)
 	w := login(t, srv, u.APIKey)
+	listed := w.do("GET", w.user("/notification-filter-failure"), w.session, nil, true)
+	require.Equal(t, 200, listed.status, string(listed.body))
+	require.Len(t, listed.items(t), 1)
+	var wire struct {
+		Target string `json:"notification_target"`
+	}
+	require.NoError(t, json.Unmarshal(listed.items(t)[0]["NotificationFilterFailure"], &wire))
+	assert.Equal(t, rcv.URL+"/bunq?token=s3cret", wire.Target, "listed with the URL the callback failed on")
+
 	a := w.do("POST", w.user("/notification-filter-failure"), w.session, mustJSON(t, map[string]string{"notification_filter_failed_ids": "1"}), true)
 	require.Equal(t, 200, a.status, string(a.body))
 	assert.Empty(t, srv.Failures(u.ID), "a re-sent failure leaves the listing")

@@ -16,7 +16,8 @@ const (
 )
 
 // failureObject is a NotificationFilterFailure as bunq lists it: the
-// response code is null when the callback got no answer.
+// response code is null when the callback got no answer, and
+// notification_target is the URL the callback was sent to.
 type failureObject struct {
 	ID                  int64                     `json:"id"`
 	Created             bunq.Time                 `json:"created"`
@@ -27,6 +28,7 @@ type failureObject struct {
 	ExceptionMessage    string                    `json:"exception_message"`
 	ResponseCode        *int                      `json:"response_code"`
 	NotificationFilters []bunq.NotificationFilter `json:"notification_filters"`
+	NotificationTarget  string                    `json:"notification_target"` // the URL the callback failed on
 }
 
 // listFailures answers GET …/notification-filter-failure: newest first,
@@ -106,6 +108,7 @@ func failureObjectOf(f *failure) failureObject {
 	fo := failureObject{
 		ID: o.ID, Created: o.Created, Updated: o.Updated, Category: o.Category, EventType: o.EventType,
 		ObjectID: o.ObjectID, ExceptionMessage: o.ExceptionMessage, NotificationFilters: o.NotificationFilters,
+		NotificationTarget: o.NotificationTarget,
 	}
 	if f.responseCode != 0 {
 		fo.ResponseCode = &f.responseCode

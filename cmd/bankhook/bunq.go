@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -498,9 +499,12 @@ func bunqPin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 const bunqFailuresUsage = `Usage: bankhook bunq failures [flags]
 
 Lists the callbacks bunq gave up on after its sixth attempt, newest first,
-one a line: ID<TAB>CREATED<TAB>CATEGORY<TAB>EVENT_TYPE<TAB>OBJECT_ID. With
---json, one JSON object a line with bunq's field names: id, created,
-category, event_type, object_id. Re-send them with bankhook bunq retry.
+one a line: ID<TAB>CREATED<TAB>CATEGORY<TAB>EVENT_TYPE<TAB>OBJECT_ID<TAB>TARGET.
+With --json, one JSON object a line with bunq's field names: id, created,
+category, event_type, object_id, notification_target. TARGET is the URL the
+callback failed on (the one of its filters when bunq does not list it; -,
+or "" in JSON, when unknown), printed in full: its query may hold the
+receiver's token. Re-send them with bankhook bunq retry.
 `
 
 func bunqFailures(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -519,7 +523,8 @@ func bunqFailures(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	for _, f := range failures {
 		if !*asJSON {
-			fmt.Fprintf(stdout, "%d\t%s\t%s\t%s\t%d\n", f.ID, f.Created, f.Category, f.EventType, f.ObjectID)
+			target := cmp.Or(f.Target(), "-")
+			fmt.Fprintf(stdout, "%d\t%s\t%s\t%s\t%d\t%s\n", f.ID, f.Created, f.Category, f.EventType, f.ObjectID, target)
 			continue
 		}
 		line, err := json.Marshal(struct {
@@ -528,7 +533,8 @@ func bunqFailures(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			Category  bunq.Category  `json:"category"`
 			EventType bunq.EventType `json:"event_type"`
 			ObjectID  int64          `json:"object_id"`
-		}{f.ID, f.Created.String(), f.Category, f.EventType, f.ObjectID})
+			Target    string         `json:"notification_target"`
+		}{f.ID, f.Created.String(), f.Category, f.EventType, f.ObjectID, f.Target()})
 		if err != nil {
 			return b.fail(err)
 		}

@@ -282,8 +282,9 @@ func TestBunqFailuresAndRetry(t *testing.T) {
 	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
 	require.Len(t, lines, 3)
 	created := e.srv.Failures(e.user.ID)[0].Created.String()
-	assert.Equal(t, "3\t"+created+"\tMUTATION\tMUTATION_CREATED\t10003", lines[0])
-	assert.Equal(t, "1\t"+created+"\tMUTATION\tMUTATION_CREATED\t10001", lines[2])
+	const target = "https://127.0.0.1:1/bunq?token=s3cret"
+	assert.Equal(t, "3\t"+created+"\tMUTATION\tMUTATION_CREATED\t10003\t"+target, lines[0])
+	assert.Equal(t, "1\t"+created+"\tMUTATION\tMUTATION_CREATED\t10001\t"+target, lines[2])
 
 	r = e.run("", "failures", "--json")
 	require.Equal(t, exitOK, r.code, r.stderr)
@@ -291,8 +292,8 @@ func TestBunqFailuresAndRetry(t *testing.T) {
 	require.Len(t, lines, 3)
 	var first map[string]any
 	require.NoError(t, json.Unmarshal([]byte(lines[0]), &first))
-	assert.Equal(t, map[string]any{"id": 3.0, "created": created, "category": "MUTATION", "event_type": "MUTATION_CREATED", "object_id": 10003.0}, first)
-	assert.Equal(t, fmt.Sprintf(`{"id":3,"created":%q,"category":"MUTATION","event_type":"MUTATION_CREATED","object_id":10003}`, created), lines[0], "bunq's field names, in this order")
+	assert.Equal(t, map[string]any{"id": 3.0, "created": created, "category": "MUTATION", "event_type": "MUTATION_CREATED", "object_id": 10003.0, "notification_target": target}, first)
+	assert.Equal(t, fmt.Sprintf(`{"id":3,"created":%q,"category":"MUTATION","event_type":"MUTATION_CREATED","object_id":10003,"notification_target":%q}`, created, target), lines[0], "bunq's field names, in this order")
 
 	r = e.run("", "retry", "1", "3")
 	require.Equal(t, exitOK, r.code, r.stderr)
@@ -395,27 +396,40 @@ func TestBunqRefuses(t *testing.T) {
 }
 
 // TestServeRecovers runs serve with --bunq-context on the address whose
-// callbacks bunq gave up on: its first recovery pass has them re-sent,
-// and they are received and written out, each once.
+// callbacks bunq gave up on: its first recovery pass has those of
+// --bunq-url re-sent, and they are received and written out, each once.
+// The failures of another URL are left alone, and one older than the
+// dedupe TTL is logged, not re-sent.
 func TestServeRecovers(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	cert := newTestCert(t, dir, "localhost", time.Now().Add(24*time.Hour))
 	roots := x509.NewCertPool()
 	roots.AddCert(cert.cert)
-	e := newBunqEnv(t, bunqtest.Options{DeliveryTLS: &tls.Config{RootCAs: roots}})
+	// The stand-in's clock starts 80 h ago, for a failure that old.
+	e := newBunqEnv(t, bunqtest.Options{DeliveryTLS: &tls.Config{RootCAs: roots}, Start: time.Now().Add(-80 * time.Hour)})
 	e.login()
 
 	addr := freeAddr(t)
 	target := "https://" + addr + "/bunq?token=s3cret"
-	e.fail(t, target, 5) // nothing listens on addr yet
+	e.fail(t, "https://127.0.0.1:1/other?token=x", 2) // another receiver's: ids 1, 2
+	e.fail(t, target, 1)                              // too old: id 3
+	e.srv.Advance(80 * time.Hour)
+	e.fail(t, target, 5) // nothing listens on addr yet: ids 4 to 8
 	require.NoError(t, e.srv.SetFilters(e.user.ID, 0, []bunq.NotificationFilterURL{{Category: bunq.CategoryMutation, NotificationTarget: target}}))
 
 	s := startServe(t, "--addr", addr, "--allow", "127.0.0.1", "--token", "s3cret",
 		"--tls-cert", cert.certFile, "--tls-key", cert.keyFile,
-		"--bunq-context", e.ctx, "--bunq-recover", "1s")
+		"--bunq-context", e.ctx, "--bunq-recover", "1s",
+		"--bunq-url", strings.Replace(target, "localhost", "LOCALHOST", 1))
 	waitFor(t, "the first recovery pass", func() bool { return len(s.logLines("re-sent failed callbacks", "resent=5")) == 1 })
-	assert.Empty(t, e.srv.Failures(e.user.ID))
+	assert.Len(t, s.logLines("re-sent failed callbacks", "resent=5", "other_target=2", "too_old=1"), 1)
+	assert.NotEmpty(t, s.logLines("level=WARN", "older than the maximum age", "max_age=71h0m0s", "ids=3"))
+	left := e.srv.Failures(e.user.ID)
+	require.Len(t, left, 3, "the other URL's and the old one are left")
+	for _, f := range left {
+		assert.Contains(t, []int64{1, 2, 3}, f.ID)
+	}
 	assert.Equal(t, 5, e.srv.Advance(0), "bunq delivers the re-sent callbacks")
 
 	// A new payment reaches serve directly; later passes find nothing.
@@ -439,6 +453,8 @@ func TestServeRecoveryFlags(t *testing.T) {
 	t.Parallel()
 	e := newBunqEnv(t, bunqtest.Options{})
 	e.login()
+	const url = "https://hooks.example.com/bunq?token=s3cret"
+	missing := filepath.Join(e.dir, "none.json") // past validation, serve fails on it
 	tests := []struct {
 		name   string
 		args   []string
@@ -446,24 +462,41 @@ func TestServeRecoveryFlags(t *testing.T) {
 		stderr string
 	}{
 		{"interval without context", []string{"--bunq-recover", "1m"}, exitUsage, "--bunq-recover needs --bunq-context"},
-		{"interval too short", []string{"--bunq-context", e.ctx, "--bunq-recover", "10ms"}, exitUsage, "want at least 1s"},
-		{"negative interval", []string{"--bunq-context", e.ctx, "--bunq-recover", "-1m"}, exitUsage, "want at least 1s"},
+		{"interval too short", []string{"--bunq-context", e.ctx, "--bunq-url", url, "--bunq-recover", "10ms"}, exitUsage, "want at least 1s"},
+		{"negative interval", []string{"--bunq-context", e.ctx, "--bunq-url", url, "--bunq-recover", "-1m"}, exitUsage, "want at least 1s"},
 		{"empty context", []string{"--bunq-context", ""}, exitUsage, "--bunq-context: empty file name"},
-		{"missing context", []string{"--bunq-context", filepath.Join(e.dir, "none.json")}, exitFailure, "no such file"},
+		{"missing context", []string{"--bunq-context", missing, "--bunq-url", url}, exitFailure, "no such file"},
+		{"context without URL", []string{"--bunq-context", e.ctx}, exitUsage, "--bunq-context needs --bunq-url"},
+		{"interval and context without URL", []string{"--bunq-context", e.ctx, "--bunq-recover", "1m"}, exitUsage, "needs --bunq-url"},
+		{"URL without context", []string{"--bunq-url", url}, exitUsage, "--bunq-url needs --bunq-context"},
+		{"empty URL", []string{"--bunq-context", e.ctx, "--bunq-url", ""}, exitUsage, "--bunq-context needs --bunq-url"},
+		{"not absolute", []string{"--bunq-context", e.ctx, "--bunq-url", "hooks.example.com/bunq?token=s3cret"}, exitUsage, "--bunq-url: want an absolute https URL"},
+		{"http", []string{"--bunq-context", e.ctx, "--bunq-url", "http://hooks.example.com/bunq?token=s3cret"}, exitUsage, "--bunq-url: want an https URL"},
+		{"http on loopback without --dev", []string{"--bunq-context", e.ctx, "--bunq-url", "http://127.0.0.1:8080/bunq?token=s3cret"}, exitUsage, "--bunq-url: want an https URL"},
+		{"http off loopback with --dev", []string{"--dev", "--inspect", "off", "--bunq-context", e.ctx, "--bunq-url", "http://192.168.1.2:8080/bunq?token=s3cret"}, exitUsage, "--bunq-url: an http URL must be on a loopback host"},
+		{"http on loopback with --dev", []string{"--dev", "--inspect", "off", "--bunq-context", missing, "--bunq-url", "http://localhost:8080/bunq?token=s3cret"}, exitFailure, "no such file"},
+		{"ftp", []string{"--bunq-context", e.ctx, "--bunq-url", "ftp://hooks.example.com/bunq"}, exitUsage, "--bunq-url: want an https URL"},
+		{"user information", []string{"--bunq-context", e.ctx, "--bunq-url", "https://u:p@hooks.example.com/bunq"}, exitUsage, "--bunq-url: want no user information"},
+		{"another token", []string{"--token", "other", "--bunq-context", e.ctx, "--bunq-url", url}, exitUsage, "--bunq-url: its token= is not --token's"},
+		{"the token", []string{"--token", "s3cret", "--bunq-context", missing, "--bunq-url", url}, exitFailure, "no such file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runBin(t, nil, append([]string{"serve", "--addr", "127.0.0.1:0", "--out", filepath.Join(t.TempDir(), "events.jsonl")}, tt.args...)...)
 			assert.Equal(t, tt.code, r.code, r.stderr)
 			assert.Contains(t, r.stderr, tt.stderr)
+			assert.NotContains(t, r.stderr, "s3cret", "the URL's token is never echoed")
 		})
 	}
 	t.Run("an unsafe context stops serve before it listens", func(t *testing.T) {
 		require.NoError(t, os.Chmod(e.ctx, 0o640))
-		r := runBin(t, nil, "serve", "--addr", "127.0.0.1:0", "--out", filepath.Join(t.TempDir(), "events.jsonl"), "--bunq-context", e.ctx)
+		r := runBin(t, nil, "serve", "--addr", "127.0.0.1:0", "--out", filepath.Join(t.TempDir(), "events.jsonl"), "--bunq-context", e.ctx, "--bunq-url", url)
 		assert.Equal(t, exitFailure, r.code)
 		assert.Contains(t, r.stderr, "chmod 600")
 		assert.NotRegexp(t, regexp.MustCompile(`listening on`), r.stderr)
+	})
+	t.Run("usage names the maximum age", func(t *testing.T) {
+		assert.Contains(t, strings.ReplaceAll(serveUsage, "\n", " "), fmt.Sprintf("(%d h)", int(recoverMaxAge.Hours())))
 	})
 }
 

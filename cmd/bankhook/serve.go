@@ -70,12 +70,18 @@ line, replays a delivery through the pipeline and sends the built-in
 samples. It never listens on --addr's port, nor on anything but
 loopback.
 
-With --bunq-context FILE (a context saved by bankhook bunq login) serve
-also heals the callbacks bunq gave up on: at start and every
---bunq-recover interval it lists bunq's failed callbacks and has bunq send
-them again; dedupe makes one that was handled before harmless. A failing
-pass is logged and tried again at the next interval; receiving never
-waits on it.
+With --bunq-context FILE (a context saved by bankhook bunq login) and
+--bunq-url URL (the URL given to bankhook bunq subscribe --url) serve also
+heals the callbacks bunq gave up on: at start and every --bunq-recover
+interval it lists bunq's failed callbacks and has bunq send again those
+that failed on --bunq-url (scheme and host compared case-insensitively,
+the rest, token included, exactly) and are younger than the dedupe TTL
+less an hour (71 h); dedupe makes one that was handled before harmless.
+Older ones are logged with their ids, never re-sent (re-send by hand with
+bankhook bunq retry those never handled); failures of other URLs are left
+alone. --bunq-url is https, or with --dev http on a loopback host. A
+failing pass is logged and tried again at the next interval; receiving
+never waits on it.
 
 Events go somewhere durable, or serve does not start: an --out file, or
 --forward URL. --out - (standard output) is accepted with --dev, or when
@@ -172,6 +178,7 @@ type serveConfig struct {
 	inspectDev   bool          // inspect is --dev's default, not a choice
 	bunqContext  string        // --bunq-context: the API context recovery runs with; "" for no recovery
 	bunqRecover  time.Duration // --bunq-recover: the interval between recovery passes
+	bunqURL      string        // --bunq-url: the callback URL serve receives at; recovery re-sends only its failures
 	allowFile    string        // --allow-file: both banks' senders, reloaded
 	dev          bool          // --dev: devRanges are allowed too
 	metrics      string        // --metrics: host:port of the metrics listener
@@ -208,6 +215,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&c.tlsKey, "tls-key", "", "private key `file` (PEM) of --tls-cert")
 	fs.StringVar(&c.inspect, "inspect", "", "serve the delivery inspector on `host:port`, a loopback address (with --dev: "+inspect.DefaultAddr+"; off turns it off)")
 	fs.StringVar(&c.bunqContext, "bunq-context", "", "bunq API context `file` (from bankhook bunq login): re-send bunq's failed callbacks every --bunq-recover")
+	fs.StringVar(&c.bunqURL, "bunq-url", "", "the callback `URL` serve receives bunq's callbacks at (bankhook bunq subscribe --url); needs --bunq-context, and recovery re-sends only its failures")
 	fs.DurationVar(&c.bunqRecover, "bunq-recover", 0, fmt.Sprintf("`interval` between passes re-sending bunq's failed callbacks; needs --bunq-context (0 means %v)", bunqapi.DefaultRecoverInterval))
 	fs.StringVar(&c.allowFile, "allow-file", "", "`file` of CIDRs or addresses allowed to send (one a line, # comments), replacing both banks' published addresses like --allow; read again on SIGHUP and when it changes")
 	fs.StringVar(&c.metrics, "metrics", "", "`host:port` to serve Prometheus metrics on, at /metrics (for example 127.0.0.1:9464); never the banks' port")

@@ -1,6 +1,7 @@
 // Command bunq-standin runs bunqtest, the stand-in of bunq's API, on a
 // loopback port with one user, so that `bankhook bunq …` and `bankhook
-// serve --bunq-recover` can be tried by hand without a bunq account.
+// serve --bunq-recover --bunq-url URL` can be tried by hand without a bunq
+// account.
 //
 // Usage:
 //
