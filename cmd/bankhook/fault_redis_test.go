@@ -46,6 +46,12 @@ func startFaultLoad(t *testing.T) (r *redisProc, replicas []*server, l *bankLoad
 // answers 503 store_unavailable with Retry-After and writes nothing, and
 // the banks retry. In the end every event is acknowledged and written
 // exactly once across both replicas' --out files.
+//
+// The calls that were waiting on Redis when their callers gave up still
+// run when it resumes: a Reserve among them holds its event for the whole
+// dedupe lease (60 s), answered 409 in_flight, although no delivery
+// handles it. The banks outlast it (see newBankLoad), so the test then
+// lasts about 70 s, and counts those deliveries as late.
 func TestFaultRedisStall(t *testing.T) {
 	t.Parallel()
 	r, replicas, l, keys, done := startFaultLoad(t)
@@ -80,6 +86,13 @@ func TestFaultRedisStall(t *testing.T) {
 // append-only file (fsynced before every answer) on the same port. Every
 // acknowledged event has a line across both replicas' --out files, and
 // none has two.
+//
+// A write Redis made durable but could not answer before it died is kept:
+// a lost Reserve answer holds its event for the lease (60 s, counted as
+// late deliveries); a lost Complete answer is retried by serve, which
+// finds the key done, or still reserved with its token after the restart.
+// A done mark lost for good would show as an event written twice, by a
+// racing retry once the lease is over.
 func TestFaultRedisRestart(t *testing.T) {
 	t.Parallel()
 	r, replicas, l, keys, done := startFaultLoad(t)
