@@ -55,6 +55,7 @@ type Store struct {
 	cluster *redis.ClusterClient // c, when it is a cluster client (see callFailed)
 	prefix  string
 	timeout time.Duration
+	undos   chan struct{} // a token per reservation being undone (see undo)
 }
 
 var _ bankhook.TimeoutStore = (*Store)(nil)
@@ -76,7 +77,7 @@ func New(c redis.UniversalClient, o Options) *Store {
 		o.Timeout = DefaultTimeout
 	}
 	cluster, _ := c.(*redis.ClusterClient)
-	return &Store{c: c, cluster: cluster, prefix: o.Prefix, timeout: o.Timeout}
+	return &Store{c: c, cluster: cluster, prefix: o.Prefix, timeout: o.Timeout, undos: make(chan struct{}, maxUndos)}
 }
 
 // callFailed is told of every call to Redis that failed: a cluster client
@@ -135,6 +136,7 @@ func (s *Store) Reserve(ctx context.Context, key string, lease time.Duration) (b
 		return bankhook.Reservation{State: bankhook.Reserved, Token: token}, nil
 	case err != nil:
 		s.callFailed(ctx)
+		s.undo(key, held, lease)
 		return bankhook.Reservation{}, fmt.Errorf("redisstore: reserve %q: %w", key, err)
 	case v == held:
 		// The client retried a script that had already run: the key is ours.
@@ -145,6 +147,45 @@ func (s *Store) Reserve(ctx context.Context, key string, lease time.Duration) (b
 		return bankhook.Reservation{}, fmt.Errorf("redisstore: reserve %q: %w", key, err)
 	}
 	return res, nil
+}
+
+// Bounds of undo: how many reservations may be undone at once (past it, a
+// failed Reserve is left to its lease), and the pause between two tries.
+const (
+	maxUndos       = 1024
+	undoBackoff    = 50 * time.Millisecond
+	undoMaxBackoff = time.Second
+)
+
+// undo takes back, in the background, a reservation whose Reserve failed:
+// a call that timed out may still be in Redis's input (a server paused,
+// or slow) and run later, leaving a key reserved by a token nobody holds,
+// which would turn every delivery of its event away as in flight until
+// the lease ends. The token is made here, so the store can release such a
+// key itself: it tries, backing off, until a release succeeds or the lease
+// would have ended anyway. A release that finds the key not holding held
+// (the call has not run yet, or never will) is tried again.
+func (s *Store) undo(key, held string, lease time.Duration) {
+	select {
+	case s.undos <- struct{}{}:
+	default:
+		return // too many at once: left to their leases
+	}
+	end := time.Now().Add(lease)
+	go func() {
+		defer func() { <-s.undos }()
+		backoff := undoBackoff
+		for time.Now().Before(end) {
+			ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
+			ok, err := releaseScript.Run(ctx, s.c, []string{s.redisKey(key)}, held).Bool()
+			cancel()
+			if (err == nil && ok) || errors.Is(err, redis.ErrClosed) {
+				return // undone, or the client is closed: nothing more to do
+			}
+			time.Sleep(backoff)
+			backoff = min(2*backoff, undoMaxBackoff)
+		}
+	}()
 }
 
 // Complete implements [bankhook.Store] in one round trip. status must be
