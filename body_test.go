@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -650,6 +651,15 @@ func TestReadBodyRoundTrip(t *testing.T) {
 		}
 		sizes = append(sizes, 3439, 12212, 40<<10+7, limit-1, limit, limit+1)
 		check(t, limit, sizes, []int{1 << 20, 4 << 10, 1000})
+	})
+	t.Run("sizes drawn across the default limit", func(t *testing.T) {
+		limit := int(bankhook.DefaultMaxBody)
+		rng := rand.New(rand.NewPCG(7, 11))
+		sizes := make([]int, 64)
+		for i := range sizes {
+			sizes[i] = rng.IntN(limit + 2)
+		}
+		check(t, limit, sizes, []int{1 << 20, 3000})
 	})
 }
 
