@@ -42,7 +42,9 @@ type BodyOptions struct {
 //
 // The body is read into a buffer that is reused for later requests once
 // the wrapped handler has returned (buffers of up to 64 KiB; a larger body
-// gets one of its own). Nothing that outlives the request can see that
+// gets one of its own). The buffer grows as the body arrives, whatever its
+// Content-Length announces: a sender that announces 1 MiB and sends
+// nothing makes ReadBody hold at most 16 KiB. Nothing that outlives the request can see that
 // buffer: [BodyFrom], a [Verifier] and a decode function given to [Decode]
 // receive a copy of their own, which they may keep; bankhook's own stages
 // and a decoder that declares it copies what it keeps
@@ -207,9 +209,21 @@ func putBodyBuffer(b []byte) {
 
 var errTooLarge = errors.New("bankhook: body too large")
 
-// readLimited reads at most max bytes from rc into buf (from its start),
-// growing it to the declared length when there is one, and reports
-// errTooLarge when more arrive.
+// firstBodyBuffer is the largest buffer readLimited allocates before a
+// byte has arrived, whatever the Content-Length says, so that a sender
+// announcing a big body and sending nothing holds at most this much (and
+// one byte): 16 KiB, above every real bank event (bunq's are 1 to 12 KB,
+// pretty-printed). A longer body grows the buffer as it arrives.
+const firstBodyBuffer = 16 << 10
+
+// readLimited reads at most max bytes from rc into buf (from its start)
+// and reports errTooLarge when more arrive. The buffer grows only as
+// bytes arrive: it starts with room for the declared length and one byte
+// more (to see a longer body) when that length is at most
+// firstBodyBuffer, else with firstBodyBuffer, or 512 bytes for a body of
+// unknown length; when full it doubles (see grownBy), never past max+1.
+// So a buffer it allocates never holds more than twice the bytes that
+// have arrived, plus firstBodyBuffer and one byte.
 func readLimited(buf []byte, rc io.ReadCloser, declared, max int64) ([]byte, error) {
 	buf = buf[:0]
 	if rc == nil || rc == http.NoBody {
@@ -218,16 +232,25 @@ func readLimited(buf []byte, rc io.ReadCloser, declared, max int64) ([]byte, err
 		}
 		return buf, nil
 	}
+	want := int64(-1) // the size that holds the declared body and one byte more; -1 when none
 	size := int64(512)
 	if declared >= 0 && declared <= max {
-		size = declared + 1 // room to see a body longer than declared
+		want = declared + 1
+		size = firstBodyBuffer
+		if declared <= firstBodyBuffer {
+			size = want
+		}
 	}
 	if int64(cap(buf)) < size {
 		buf = make([]byte, 0, size)
 	}
 	for {
 		if len(buf) == cap(buf) {
-			buf = slices.Grow(buf, int(min(int64(cap(buf)), max+1-int64(len(buf)))))
+			// Not slices.Grow: append's growth would round a doubling up
+			// by another quarter.
+			grown := make([]byte, len(buf), int64(len(buf))+grownBy(int64(len(buf)), want, max))
+			copy(grown, buf)
+			buf = grown
 		}
 		n, err := rc.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
@@ -241,6 +264,20 @@ func readLimited(buf []byte, rc io.ReadCloser, declared, max int64) ([]byte, err
 			return nil, err
 		}
 	}
+}
+
+// grownBy is how many bytes readLimited adds to a full buffer of n bytes:
+// n more (doubling, at least 512); or, when the declared length is not
+// yet reached, up to want itself if it is within firstBodyBuffer of the
+// doubled size, so that a body does not take one more copy for its last
+// bytes; never past limit+1 in all. want is -1 when no length was
+// declared.
+func grownBy(n, want, limit int64) int64 {
+	to := max(2*n, 512)
+	if want > n && want <= to+firstBodyBuffer {
+		to = want
+	}
+	return min(to, limit+1) - n
 }
 
 // checkContentType accepts header when its media type is one of allowed.

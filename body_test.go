@@ -2,16 +2,21 @@ package bankhook_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -416,3 +421,284 @@ func TestReadBodyReusesBuffers(t *testing.T) {
 type rawEvent struct{ raw []byte }
 
 func (e *rawEvent) IdempotencyKey() string { return string(e.raw) }
+
+// trickleBody is a request body that arrives chunk bytes per Read and
+// records, at each Read, how large the buffer ReadBody offers is: the
+// bytes already received plus the room given for more.
+type trickleBody struct {
+	data      []byte
+	chunk     int
+	received  int
+	held      []int  // received + len(p), at each Read
+	firstRead func() // called at the first Read, if set
+}
+
+func (b *trickleBody) Read(p []byte) (int, error) {
+	if b.held == nil && b.firstRead != nil {
+		b.firstRead()
+	}
+	b.held = append(b.held, b.received+len(p))
+	if b.received == len(b.data) {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), b.chunk)], b.data[b.received:])
+	b.received += n
+	return n, nil
+}
+
+func (*trickleBody) Close() error { return nil }
+
+// totalAlloc is the number of bytes the process has allocated so far.
+func totalAlloc() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.TotalAlloc
+}
+
+// TestReadBodyGrowsAsBodyArrives checks that ReadBody's buffer follows
+// the bytes that arrived, not the Content-Length announced: a body
+// declared as 1 MiB is read into a buffer of at most 16 KiB (or a pooled
+// one, at most 64 KiB) at first, allocated before its first byte arrives;
+// the buffer is then allocated anew only to hold at most twice what
+// arrived plus those 16 KiB, never more than the limit and the one byte
+// that detects a longer body.
+func TestReadBodyGrowsAsBodyArrives(t *testing.T) {
+	tests := []struct {
+		name     string
+		declared int64 // -1 for unknown
+		size     int
+		chunk    int
+	}{
+		{name: "declared 1 MiB, 1 KiB reads", declared: bankhook.DefaultMaxBody, size: int(bankhook.DefaultMaxBody), chunk: 1 << 10},
+		{name: "declared 1 MiB, 100 bytes arrive", declared: bankhook.DefaultMaxBody, size: 100, chunk: 100},
+		{name: "declared 1 MiB, 4 KiB reads", declared: bankhook.DefaultMaxBody, size: 300 << 10, chunk: 4 << 10},
+		{name: "declared 40 KiB", declared: 40 << 10, size: 40 << 10, chunk: 1 << 10},
+		{name: "chunked 1 MiB", declared: -1, size: int(bankhook.DefaultMaxBody), chunk: 8 << 10},
+	}
+	const (
+		firstBuffer  = 16 << 10 // the most ReadBody allocates before a byte arrives (and one byte)
+		pooledBuffer = 64 << 10 // the largest buffer ReadBody reuses
+		// sizeClassSlack is how far the runtime may round a large
+		// allocation up (to whole pages).
+		sizeClassSlack = 8 << 10
+		// stateAlloc bounds what the chain allocates besides the body
+		// buffer before the first read (Observe's request state).
+		stateAlloc = 4 << 10
+	)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var start, atFirstRead uint64
+			body := &trickleBody{data: bytes.Repeat([]byte("a"), tc.size), chunk: tc.chunk,
+				firstRead: func() { atFirstRead = totalAlloc() }}
+			final := &bodySeen{}
+			h := readBodyChain(bankhook.BodyOptions{}, final)
+			r := jsonPost("")
+			r.Body, r.ContentLength = body, tc.declared
+			rec := httptest.NewRecorder()
+			start = totalAlloc()
+			h.ServeHTTP(rec, r)
+			require.Equal(t, http.StatusNoContent, rec.Code)
+			require.Equal(t, tc.size, len(final.kept))
+
+			assert.LessOrEqual(t, atFirstRead-start, uint64(firstBuffer+1+stateAlloc), "bytes allocated before the first byte")
+			require.NotEmpty(t, body.held)
+			assert.LessOrEqual(t, body.held[0], pooledBuffer, "the first buffer")
+			received, prev := 0, body.held[0]
+			for i, held := range body.held {
+				if held > prev+tc.chunk { // more than the bytes read since: a new buffer
+					assert.LessOrEqual(t, held, 2*received+firstBuffer+1+sizeClassSlack, "read %d, after %d bytes", i, received)
+				}
+				assert.LessOrEqual(t, held, int(bankhook.DefaultMaxBody)+1+sizeClassSlack, "read %d", i)
+				received = min(received+tc.chunk, tc.size)
+				prev = held
+			}
+		})
+	}
+}
+
+// TestReadBodyStalledSenders holds connections that announce a 1 MiB
+// body and send 100 bytes of it, over a real listener, and checks that
+// the server's heap grows by far less than 1 MiB a connection while
+// ReadBody waits for the rest.
+func TestReadBodyStalledSenders(t *testing.T) {
+	const conns = 32
+	reading := make(chan struct{}, conns)
+	// signalRead runs just before ReadBody and tells when ReadBody has
+	// its buffer and has started reading into it.
+	signalRead := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r.Body = &firstRead{ReadCloser: r.Body, signal: reading}
+			next.ServeHTTP(w, r)
+		})
+	}
+	srv := httptest.NewServer(bankhook.Chain(&bodySeen{}, bankhook.Observe(bankhook.ObserverFuncs{}),
+		signalRead, bankhook.ReadBody(bankhook.BodyOptions{})))
+	defer srv.Close()
+
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	before := heap()
+	head := "POST /hook HTTP/1.1\r\nHost: bank\r\nContent-Type: application/json\r\nContent-Length: " +
+		strconv.FormatInt(bankhook.DefaultMaxBody, 10) + "\r\n\r\n" + strings.Repeat("x", 100)
+	var open []net.Conn
+	defer func() {
+		for _, c := range open {
+			c.Close()
+		}
+	}()
+	for range conns {
+		c, err := net.Dial("tcp", srv.Listener.Addr().String())
+		require.NoError(t, err)
+		open = append(open, c)
+		_, err = io.WriteString(c, head)
+		require.NoError(t, err)
+	}
+	timeout := time.After(10 * time.Second)
+	for i := range conns {
+		select {
+		case <-reading:
+		case <-timeout:
+			t.Fatalf("%d of %d handlers reading after 10 s", i, conns)
+		}
+	}
+	grown := int64(heap()) - int64(before)
+	t.Logf("heap grew by %d bytes for %d stalled senders (%d a sender)", grown, conns, grown/conns)
+	assert.Less(t, grown, int64(conns*128<<10), "each stalled sender holds well under 1 MiB")
+}
+
+// firstRead is a body that sends on signal at its first Read.
+type firstRead struct {
+	io.ReadCloser
+	signal chan<- struct{}
+	done   bool
+}
+
+func (f *firstRead) Read(p []byte) (int, error) {
+	if !f.done {
+		f.done = true
+		f.signal <- struct{}{}
+	}
+	return f.ReadCloser.Read(p)
+}
+
+// TestReadBodyRoundTrip sends bodies of every size around the buffer's
+// growth steps and the limit, declared or not, truthfully or not, in
+// reads of several sizes, and requires each to arrive byte for byte, or
+// to be refused with 413 when it is over the limit.
+func TestReadBodyRoundTrip(t *testing.T) {
+	// pattern is a body whose every byte depends on its offset, so that a
+	// byte dropped, repeated or moved shows.
+	pattern := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = 'a' + byte(i%251%26)
+		}
+		return b
+	}
+	declares := []struct {
+		name string
+		of   func(size, limit int) int64
+	}{
+		{"declared", func(size, _ int) int64 { return int64(size) }},
+		{"chunked", func(int, int) int64 { return -1 }},
+		{"declared short", func(size, _ int) int64 { return int64(size / 2) }},
+		{"declared long", func(size, limit int) int64 { return int64(min(2*size+1, limit)) }},
+	}
+	check := func(t *testing.T, limit int, sizes []int, chunks []int) {
+		t.Helper()
+		full := pattern(limit + 1)
+		for _, d := range declares {
+			for _, chunk := range chunks {
+				for _, size := range sizes {
+					final := &bodySeen{}
+					r := jsonPost("")
+					r.Body = &trickleBody{data: full[:size], chunk: chunk}
+					r.ContentLength = d.of(size, limit)
+					rec := serveGuard(readBodyChain(bankhook.BodyOptions{MaxBytes: int64(limit)}, final), r)
+					where := fmt.Sprintf("%s, size %d, reads of %d", d.name, size, chunk)
+					if size > limit {
+						require.Equal(t, http.StatusRequestEntityTooLarge, rec.Code, where)
+						require.Zero(t, final.calls, where)
+						continue
+					}
+					require.Equal(t, http.StatusNoContent, rec.Code, where)
+					require.True(t, bytes.Equal(full[:size], final.kept), "%s: BodyFrom", where)
+					require.True(t, bytes.Equal(full[:size], final.rbody), "%s: r.Body", where)
+				}
+			}
+		}
+	}
+
+	t.Run("every size to a 2 KiB limit", func(t *testing.T) {
+		const limit = 2 << 10
+		sizes := make([]int, 0, limit+2)
+		for n := range limit + 2 {
+			sizes = append(sizes, n)
+		}
+		check(t, limit, sizes, []int{1 << 20, 300})
+	})
+	t.Run("every step to the default limit", func(t *testing.T) {
+		limit := int(bankhook.DefaultMaxBody)
+		var sizes []int
+		for step := 512; step <= limit; step *= 2 {
+			for n := step - 2; n <= step+2 && n <= limit+1; n++ {
+				sizes = append(sizes, n)
+			}
+		}
+		sizes = append(sizes, 3439, 12212, 40<<10+7, limit-1, limit, limit+1)
+		check(t, limit, sizes, []int{1 << 20, 4 << 10, 1000})
+	})
+	t.Run("sizes drawn across the default limit", func(t *testing.T) {
+		limit := int(bankhook.DefaultMaxBody)
+		rng := rand.New(rand.NewPCG(7, 11))
+		sizes := make([]int, 64)
+		for i := range sizes {
+			sizes[i] = rng.IntN(limit + 2)
+		}
+		check(t, limit, sizes, []int{1 << 20, 3000})
+	})
+}
+
+// BenchmarkReadBody measures Observe + ReadBody in front of a handler
+// that answers 204 without reading the body, for bodies from a bunq
+// event's size (3 KB) to the default limit (1 MiB), each with its
+// Content-Length declared and of unknown length (chunked).
+func BenchmarkReadBody(b *testing.B) {
+	for _, size := range []int{3 << 10, 16 << 10, 64 << 10, 1 << 20} {
+		body := []byte(`{"pad":"` + strings.Repeat("x", size-len(`{"pad":""}`)) + `"}`)
+		for _, declared := range []bool{true, false} {
+			name := strconv.Itoa(size>>10) + "KiB"
+			if declared {
+				name += "/declared"
+			} else {
+				name += "/chunked"
+			}
+			b.Run(name, func(b *testing.B) {
+				h := readBodyChain(bankhook.BodyOptions{}, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+					w.WriteHeader(http.StatusNoContent)
+				}))
+				rd := bytes.NewReader(body)
+				r := jsonPost("")
+				r.Body = io.NopCloser(rd)
+				r.ContentLength = -1
+				if declared {
+					r.ContentLength = int64(len(body))
+				}
+				w := &benchWriter{h: make(http.Header)}
+				b.ReportAllocs()
+				b.SetBytes(int64(len(body)))
+				for b.Loop() {
+					rd.Reset(body)
+					h.ServeHTTP(w, r)
+				}
+				if w.status != http.StatusNoContent {
+					b.Fatalf("status %d", w.status)
+				}
+			})
+		}
+	}
+}

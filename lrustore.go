@@ -18,7 +18,9 @@ import (
 // An evicted key is forgotten: if the bank retries it, it is handled
 // again. Size the capacity to hold every key of the retry window (see the
 // README's sizing rule): the default, 100,000 keys, covers about 23 events
-// a minute for 72 h.
+// a minute for 72 h. [LRUStore.Evictions] counts the keys evicted before
+// they expired, and LRUStoreOptions.OnEvict reports each one, so that a
+// store too small for its traffic shows.
 //
 // The store holds no pointers, so a full store costs the garbage collector
 // nothing to mark: it keeps a 128-bit digest of each key (not the key),
@@ -35,17 +37,19 @@ import (
 // An LRUStore is safe for concurrent use. Use [NewLRUStore]; the zero
 // value is not usable.
 type LRUStore struct {
-	now  func() time.Time
-	seed [32]byte // salts every key digest; secret, fixed for the store's life
-	cap  int      // most keys kept
+	now     func() time.Time
+	onEvict func(total uint64) // LRUStoreOptions.OnEvict; never called under mu
+	seed    [32]byte           // salts every key digest; secret, fixed for the store's life
+	cap     int                // most keys kept
 
-	mu    sync.Mutex          // guards everything below; every transition happens under it
-	index map[keyDigest]int32 // the slot of each key held
-	slots []lruSlot           // the entries, in no order; grows up to cap
-	head  int32               // the most recently used slot; noSlot when empty
-	tail  int32               // the least recently used slot; noSlot when empty
-	free  int32               // a released slot to reuse, chained through next; noSlot when none
-	next  uint64              // the last token handed out
+	mu        sync.Mutex          // guards everything below; every transition happens under it
+	evictions uint64              // keys evicted before they expired
+	index     map[keyDigest]int32 // the slot of each key held
+	slots     []lruSlot           // the entries, in no order; grows up to cap
+	head      int32               // the most recently used slot; noSlot when empty
+	tail      int32               // the least recently used slot; noSlot when empty
+	free      int32               // a released slot to reuse, chained through next; noSlot when none
+	next      uint64              // the last token handed out
 }
 
 // keyDigest identifies a key in an LRUStore (see LRUStore).
@@ -71,6 +75,16 @@ type LRUStoreOptions struct {
 	Capacity int
 	// Now is the clock leases and TTLs are measured on. Default time.Now.
 	Now func() time.Time
+	// OnEvict is called after each eviction that [LRUStore.Evictions]
+	// counts (a key evicted before it expired), with that count including
+	// this eviction, for example to log the first one as a warning. It
+	// is called on the goroutine of the Reserve that evicted the key,
+	// after the store's lock is released, so it may call the store; it
+	// should return quickly, as that Reserve waits for it. Calls from
+	// concurrent Reserves may overlap and arrive out of order, but each
+	// total is passed exactly once: one call, and one only, sees 1.
+	// Default none.
+	OnEvict func(total uint64)
 }
 
 // NewLRUStore returns an in-memory store holding at most capacity keys
@@ -92,12 +106,13 @@ func NewLRUStoreWith(o LRUStoreOptions) *LRUStore {
 		o.Now = time.Now
 	}
 	s := &LRUStore{
-		now:   o.Now,
-		cap:   o.Capacity,
-		index: make(map[keyDigest]int32),
-		head:  noSlot,
-		tail:  noSlot,
-		free:  noSlot,
+		now:     o.Now,
+		onEvict: o.OnEvict,
+		cap:     o.Capacity,
+		index:   make(map[keyDigest]int32),
+		head:    noSlot,
+		tail:    noSlot,
+		free:    noSlot,
 	}
 	rand.Read(s.seed[:]) // never fails (crypto/rand panics rather than return an error)
 	return s
@@ -118,28 +133,52 @@ func (s *LRUStore) Len() int {
 	return len(s.index)
 }
 
+// Evictions is the number of keys the store has evicted before they
+// expired, to make room for new ones: done keys still within their TTL,
+// and reserved keys whose lease had not ended. A retry of the event of
+// such a key is handled again, so a count that grows means the capacity
+// is too small for the traffic and the TTL. Keys that had expired when
+// they were evicted are not counted.
+func (s *LRUStore) Evictions() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.evictions
+}
+
 // Reserve implements [Store].
 func (s *LRUStore) Reserve(_ context.Context, key string, lease time.Duration) (Reservation, error) {
 	d := s.digest(key)
 	now := s.now().UnixNano()
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.Lock() // not deferred: OnEvict is called after the unlock
 	i, ok := s.index[d]
 	if ok {
 		s.touch(i)
 		if e := &s.slots[i]; now < e.expires {
+			res := Reservation{State: InFlight}
 			if e.state == Done {
-				return Reservation{State: Done, Status: int(e.status)}, nil
+				res = Reservation{State: Done, Status: int(e.status)}
 			}
-			return Reservation{State: InFlight}, nil
+			s.mu.Unlock()
+			return res, nil
 		}
-	} else {
-		i = s.add(d)
+	}
+	var evicted uint64 // the count of early evictions, when this call made one
+	if !ok {
+		var early bool
+		if i, early = s.add(d, now); early {
+			s.evictions++
+			evicted = s.evictions
+		}
 	}
 	s.next++
+	tok := s.next
 	s.slots[i].state, s.slots[i].status = Reserved, 0
-	s.slots[i].token, s.slots[i].expires = s.next, now+int64(lease)
-	return Reservation{State: Reserved, Token: strconv.FormatUint(s.next, 36)}, nil
+	s.slots[i].token, s.slots[i].expires = tok, now+int64(lease)
+	s.mu.Unlock()
+	if evicted != 0 && s.onEvict != nil {
+		s.onEvict(evicted)
+	}
+	return Reservation{State: Reserved, Token: strconv.FormatUint(tok, 36)}, nil
 }
 
 // Complete implements [Store].
@@ -177,9 +216,9 @@ func (s *LRUStore) holding(key, token string, f func(i int32, now int64)) error 
 
 // add returns a slot for a key not held, at the front of the list: a
 // free slot, a new one while below capacity, else the least recently used
-// one, whose key is evicted. s.mu must be held.
-func (s *LRUStore) add(d keyDigest) int32 {
-	var i int32
+// one, whose key is evicted; early reports that key had not expired at
+// now. s.mu must be held.
+func (s *LRUStore) add(d keyDigest, now int64) (i int32, early bool) {
 	switch {
 	case s.free != noSlot:
 		i = s.free
@@ -195,13 +234,14 @@ func (s *LRUStore) add(d keyDigest) int32 {
 		s.slots = s.slots[:i+1]
 	default:
 		i = s.tail
+		early = now < s.slots[i].expires
 		s.unlink(i)
 		delete(s.index, s.slots[i].key)
 	}
 	s.slots[i] = lruSlot{key: d, prev: noSlot, next: noSlot}
 	s.index[d] = i
 	s.pushFront(i)
-	return i
+	return i, early
 }
 
 // remove forgets the key in slot i and frees the slot. s.mu must be held.

@@ -9,6 +9,7 @@
 //	bankhook_request_duration_seconds{receiver,outcome} histogram: time to answer; outcome "handled", "replayed" or "rejected"
 //	bankhook_store_errors_total{receiver}               counter: failed calls to the dedupe store
 //	bankhook_requests_in_flight{receiver}               gauge: requests being served (needs the Middleware)
+//	bankhook_dedupe_evictions_total{receiver}           counter: dedupe keys evicted before they expired (needs Receiver.DedupeEvictions)
 //
 // Every label has few values: the idempotency key, the sender's address
 // and the path are never labels.
@@ -21,6 +22,13 @@
 //	cfg := bunq.Config{Handler: handle}
 //	cfg.Observer = bankhook.MultiObserver(bankhook.SlogObserver(nil), m)
 //	cfg.Middleware = []bankhook.Middleware{m.Middleware}
+//
+// With an in-memory dedupe store, also export its early evictions (a
+// key evicted before it expired is an event a retry would run again):
+//
+//	store := bankhook.NewLRUStore(0)
+//	cfg.Dedupe.Store = store
+//	m.DedupeEvictions(store.Evictions)
 package bankhookprom
 
 import (
@@ -68,6 +76,7 @@ type Metrics struct {
 	duration    *prometheus.HistogramVec
 	storeErrors *prometheus.CounterVec
 	inFlight    *prometheus.GaugeVec
+	evictions   *evictionsCollector
 
 	mu        sync.Mutex // guards receivers
 	receivers map[string]*Receiver
@@ -110,9 +119,15 @@ func New(reg prometheus.Registerer, o Options) (*Metrics, error) {
 			Help:        "Requests a bankhook receiver is serving now.",
 			ConstLabels: o.ConstLabels,
 		}, []string{"receiver"}),
+		evictions: &evictionsCollector{
+			desc: prometheus.NewDesc("bankhook_dedupe_evictions_total",
+				"Keys the dedupe store evicted before they expired, to make room: a retry of their event is handled again.",
+				[]string{"receiver"}, o.ConstLabels),
+			counts: make(map[string]func() uint64),
+		},
 		receivers: make(map[string]*Receiver),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.events, m.duration, m.storeErrors, m.inFlight} {
+	for _, c := range []prometheus.Collector{m.requests, m.events, m.duration, m.storeErrors, m.inFlight, m.evictions} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("bankhookprom: register: %w", err)
 		}
@@ -140,6 +155,7 @@ func (m *Metrics) Receiver(name string) *Receiver {
 		durRejected: m.duration.WithLabelValues(name, OutcomeRejected),
 		storeErrors: m.storeErrors.WithLabelValues(name),
 		inFlight:    m.inFlight.WithLabelValues(name),
+		evictions:   m.evictions,
 		byLabels:    make(map[requestLabels]prometheus.Counter),
 	}
 	m.receivers[name] = r
@@ -159,6 +175,7 @@ type Receiver struct {
 	durHandled, durReplayed, durRejected prometheus.Observer
 	storeErrors                          prometheus.Counter
 	inFlight                             prometheus.Gauge
+	evictions                            *evictionsCollector
 
 	mu       sync.RWMutex // guards byLabels
 	byLabels map[requestLabels]prometheus.Counter
@@ -229,4 +246,61 @@ func (r *Receiver) Middleware(next http.Handler) http.Handler {
 		defer r.inFlight.Dec()
 		next.ServeHTTP(w, req)
 	})
+}
+
+// DedupeEvictions exports count as bankhook_dedupe_evictions_total of the
+// receiver: the number of keys its dedupe store evicted before they
+// expired, such as [bankhook.LRUStore.Evictions]:
+//
+//	m.DedupeEvictions(store.Evictions)
+//
+// count is called at every scrape, outside any lock of this package, and
+// possibly from several scrapes at once; it must be safe for concurrent
+// use and should not decrease (Prometheus reads a decrease as a counter
+// reset). Until DedupeEvictions is called the receiver has no such
+// series, as a store without evictions (Redis) has nothing to report. A
+// later call replaces count, for example when the receiver gets a new
+// store; nil removes the series.
+func (r *Receiver) DedupeEvictions(count func() uint64) {
+	r.evictions.set(r.name, count)
+}
+
+// evictionsCollector is bankhook_dedupe_evictions_total: a counter per
+// receiver whose value is read from its store at scrape time.
+type evictionsCollector struct {
+	desc *prometheus.Desc
+
+	mu     sync.Mutex               // guards counts
+	counts map[string]func() uint64 // by receiver name
+}
+
+func (c *evictionsCollector) set(receiver string, count func() uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if count == nil {
+		delete(c.counts, receiver)
+		return
+	}
+	c.counts[receiver] = count
+}
+
+// Describe implements prometheus.Collector.
+func (c *evictionsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+// Collect implements prometheus.Collector. It calls the counts after
+// releasing c.mu: they are the user's code.
+func (c *evictionsCollector) Collect(ch chan<- prometheus.Metric) {
+	type named struct {
+		receiver string
+		count    func() uint64
+	}
+	c.mu.Lock()
+	counts := make([]named, 0, len(c.counts))
+	for receiver, count := range c.counts {
+		counts = append(counts, named{receiver, count})
+	}
+	c.mu.Unlock()
+	for _, n := range counts {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(n.count()), n.receiver)
+	}
 }

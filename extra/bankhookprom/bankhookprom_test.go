@@ -248,3 +248,70 @@ func TestNew(t *testing.T) {
 	require.NoError(t, err)
 	assert.Same(t, m.Receiver("bunq"), m.Receiver("bunq"), "one Receiver per name")
 }
+
+// TestDedupeEvictions exports the evictions of a real LRUStore behind a
+// real receiver, and checks that the value is read at each scrape.
+func TestDedupeEvictions(t *testing.T) {
+	reg := prometheus.NewPedanticRegistry()
+	metrics, err := bankhookprom.New(reg, bankhookprom.Options{ConstLabels: prometheus.Labels{"region": "eu"}})
+	require.NoError(t, err)
+	m := metrics.Receiver("bunq")
+	metrics.Receiver("bankhub") // no store evictions exported: no series
+
+	store := bankhook.NewLRUStore(1) // each new event evicts the one before, within its TTL
+	cfg := bunq.Config{Handler: func(context.Context, *bunq.Notification) error { return nil }}
+	instrument(&cfg.ReceiverOptions, m)
+	cfg.Dedupe.Store = store
+	h, err := bunq.NewReceiver(cfg)
+	require.NoError(t, err)
+	m.DedupeEvictions(store.Evictions)
+
+	const head = `
+# HELP bankhook_dedupe_evictions_total Keys the dedupe store evicted before they expired, to make room: a retry of their event is handled again.
+# TYPE bankhook_dedupe_evictions_total counter
+`
+	evictions := func(want string) {
+		t.Helper()
+		require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(head+want), "bankhook_dedupe_evictions_total"))
+	}
+	evictions(`bankhook_dedupe_evictions_total{receiver="bunq",region="eu"} 0` + "\n")
+
+	mutation, _ := bunq.Sample("MUTATION")
+	payment, _ := bunq.Sample("PAYMENT")
+	for _, body := range [][]byte{mutation, payment, mutation} {
+		require.Equal(t, http.StatusOK, deliver(h, bunqSender, body))
+	}
+	require.Equal(t, uint64(2), store.Evictions())
+	evictions(`bankhook_dedupe_evictions_total{receiver="bunq",region="eu"} 2` + "\n")
+
+	problems, err := testutil.GatherAndLint(reg, "bankhook_dedupe_evictions_total")
+	require.NoError(t, err)
+	assert.Empty(t, problems, "the metric follows Prometheus' naming conventions")
+
+	t.Run("a later call replaces the count; nil removes it", func(t *testing.T) {
+		m.DedupeEvictions(func() uint64 { return 7 })
+		evictions(`bankhook_dedupe_evictions_total{receiver="bunq",region="eu"} 7` + "\n")
+		m.DedupeEvictions(nil)
+		require.NoError(t, testutil.GatherAndCompare(reg, strings.NewReader(""), "bankhook_dedupe_evictions_total"))
+	})
+
+	t.Run("the count is called outside the package's locks", func(t *testing.T) {
+		var count func() uint64
+		count = func() uint64 {
+			m.DedupeEvictions(count) // takes the lock that guards the counts
+			return 3
+		}
+		m.DedupeEvictions(count)
+		done := make(chan error, 1)
+		go func() {
+			done <- testutil.GatherAndCompare(reg, strings.NewReader(head+
+				`bankhook_dedupe_evictions_total{receiver="bunq",region="eu"} 3`+"\n"), "bankhook_dedupe_evictions_total")
+		}()
+		select {
+		case err := <-done:
+			require.NoError(t, err)
+		case <-time.After(10 * time.Second):
+			t.Fatal("no scrape within 10 s: the count was called under a lock")
+		}
+	})
+}

@@ -60,3 +60,42 @@ func Example() {
 	// bankhook_requests_total reason="ip_denied" receiver="bunq" status="403" 1
 	// bankhook_store_errors_total receiver="bunq" 0
 }
+
+func ExampleReceiver_DedupeEvictions() {
+	reg := prometheus.NewRegistry()
+	metrics, err := bankhookprom.New(reg, bankhookprom.Options{})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	m := metrics.Receiver("bunq")
+	store := bankhook.NewLRUStore(1) // far too small: every new event evicts the last one
+	m.DedupeEvictions(store.Evictions)
+
+	cfg := bunq.Config{Handler: func(context.Context, *bunq.Notification) error { return nil }}
+	cfg.Observer = m
+	cfg.Dedupe.Store = store
+	receiver, err := bunq.NewReceiver(cfg)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, name := range []string{"MUTATION", "PAYMENT"} {
+		body, _ := bunq.Sample(name)
+		r := httptest.NewRequest(http.MethodPost, "/bunq", bytes.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		r.RemoteAddr = "185.40.108.10:40122"
+		receiver.ServeHTTP(httptest.NewRecorder(), r)
+	}
+
+	families, _ := reg.Gather()
+	for _, f := range families {
+		if f.GetName() == "bankhook_dedupe_evictions_total" {
+			for _, m := range f.GetMetric() {
+				fmt.Println(f.GetName(), m.GetLabel()[0].GetValue(), m.GetCounter().GetValue())
+			}
+		}
+	}
+	// Output:
+	// bankhook_dedupe_evictions_total bunq 1
+}

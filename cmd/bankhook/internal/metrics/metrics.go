@@ -81,6 +81,19 @@ func (s *Server) Instrument(o *bankhook.ReceiverOptions, name string) {
 	o.Middleware = append([]bankhook.Middleware{r.Middleware}, o.Middleware...)
 }
 
+// DedupeEvictions exports count as bankhook_dedupe_evictions_total of
+// the receiver called name, read at every scrape: the keys its dedupe
+// store evicted before they expired. serve calls it for each bank whose
+// store is an in-memory LRUStore, with that store's Evictions method:
+//
+//	metricsSrv.DedupeEvictions("bunq", lru.Evictions)
+//
+// A store that does not evict (Redis) has no such series. count must be
+// safe for concurrent use; a later call for the same receiver replaces it.
+func (s *Server) DedupeEvictions(name string, count func() uint64) {
+	s.metrics.Receiver(name).DedupeEvictions(count)
+}
+
 // Shutdown stops serving, waiting for scrapes in flight until ctx ends.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.srv.Shutdown(ctx)
