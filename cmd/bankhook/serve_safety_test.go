@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -256,4 +257,22 @@ func TestServeHealthOnMetricsListener(t *testing.T) {
 	}
 	_, err := tryPost(t.Context(), nil, s.url+"/healthz", "application/json", nil)
 	assert.Error(t, err, "the banks' listener closes this machine's connection at accept")
+}
+
+// TestServeDedupeEvictions: a dedupe store too small for its traffic
+// counts every key evicted before its TTL in
+// bankhook_dedupe_evictions_total and warns once, naming the flag.
+func TestServeDedupeEvictions(t *testing.T) {
+	s := startServe(t, "--dev", "--dedupe-capacity", "2", "--metrics", "127.0.0.1:0")
+	for id := range 5 {
+		body := []byte(strings.Replace(string(bunqSample(t, "MUTATION")), `"id": 2938471`, `"id": `+strconv.Itoa(900000+id), 1))
+		a := post(t, nil, s.url+"/bunq", "application/json", body)
+		require.Equal(t, http.StatusOK, a.status, a.body)
+	}
+	m := scrape(t, s.metricsURL())
+	assert.Equal(t, 3.0, m[`bankhook_dedupe_evictions_total{receiver="bunq"}`], "five events, two kept")
+	warnings := s.logLines("level=WARN", "dedupe store full")
+	require.Len(t, warnings, 1, "the first eviction only")
+	assert.Contains(t, warnings[0], "--dedupe-capacity")
+	assert.Contains(t, warnings[0], "bank=bunq")
 }

@@ -102,6 +102,9 @@ func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Wr
 		o := c.pipeline(allow[e.name], stores[e.name], obs, logger)
 		if metricsSrv != nil {
 			metricsSrv.Instrument(&o, e.name)
+			if lru, ok := stores[e.name].(*bankhook.LRUStore); ok {
+				metricsSrv.DedupeEvictions(e.name, lru.Evictions)
+			}
 		}
 		h, err := e.build(o)
 		if err != nil {

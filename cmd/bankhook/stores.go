@@ -47,7 +47,15 @@ func (c *serveConfig) dedupeStores(ctx context.Context, logger *slog.Logger) (ma
 		return stores, client, nil
 	}
 	for _, bank := range banks {
-		stores[bank] = bankhook.NewLRUStore(c.capacity)
+		stores[bank] = bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{
+			Capacity: c.capacity,
+			OnEvict: func(total uint64) {
+				if total == 1 { // the first; bankhook_dedupe_evictions_total counts them all
+					logger.Warn("dedupe store full: a key was evicted before its 72 h; a retry of that event would be written twice: raise --dedupe-capacity, or use --redis",
+						"bank", bank, "capacity", c.capacity)
+				}
+			},
+		})
 	}
 	switch c.out {
 	case "-":

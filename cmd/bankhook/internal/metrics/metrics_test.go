@@ -18,7 +18,7 @@ import (
 // TestDedupeEvictions scrapes a metrics server over loopback and finds the
 // evictions of a real LRUStore, read at each scrape.
 func TestDedupeEvictions(t *testing.T) {
-	s, err := Start("127.0.0.1:0", slog.New(slog.DiscardHandler))
+	s, err := Start("127.0.0.1:0", slog.New(slog.DiscardHandler), nil)
 	require.NoError(t, err)
 	defer func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
