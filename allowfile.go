@@ -14,10 +14,6 @@ import (
 	"time"
 )
 
-// DefaultAllowlistPoll is how often [WatchAllowlistFile] checks its file
-// for a change by default.
-const DefaultAllowlistPoll = 2 * time.Second
-
 // AllowlistFileOptions configures [WatchAllowlistFile]. The zero value
 // checks the file for a change every 2 s and logs through slog.Default().
 type AllowlistFileOptions struct {

@@ -14,10 +14,6 @@ import (
 	"sync"
 )
 
-// DefaultMaxBody is the body size ReadBody accepts by default: 1 MiB, far
-// above any bank event (a bunq payment is about 3 KB).
-const DefaultMaxBody int64 = 1 << 20
-
 // BodyOptions configures [ReadBody]. The zero value accepts POST with a
 // JSON body of at most 1 MiB.
 type BodyOptions struct {

@@ -100,10 +100,6 @@ func (d Decimal) Equal(e Decimal) bool { return d.v.Equal(e.v) }
 // Rat returns the exact value as a new big.Rat.
 func (d Decimal) Rat() *big.Rat { return d.v.Rat() }
 
-// ErrInexact is returned by [Decimal.MinorUnits] when the value has more
-// fractional digits than the currency's minor unit, or does not fit an int64.
-var ErrInexact = errors.New("bankhook: decimal not representable exactly")
-
 // MinorUnits returns the value in the currency's minor unit, for a currency
 // with the given number of fraction digits (2 for EUR: "-24.95" → -2495;
 // 0 for VND). It never rounds: a value with more fraction digits, or one

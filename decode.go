@@ -46,10 +46,6 @@ func (e *DecodeError) Error() string {
 // Unwrap returns the cause.
 func (e *DecodeError) Unwrap() error { return e.Err }
 
-// ErrNoBody is reported (as a 500) when a stage that needs the body runs
-// without [ReadBody] before it in the chain.
-var ErrNoBody = errors.New("bankhook: no body kept for this request: put ReadBody before this stage")
-
 // Decode decodes the body kept by [ReadBody] with decode and keeps the event
 // for [EventFrom], [Dedupe] and [Handle]. A body decode refuses is answered
 // 400 bad_payload; when decode returns a [*DecodeError], the answer names
@@ -147,11 +143,6 @@ type PanicError struct {
 
 // Error returns "bankhook: handler panicked: value".
 func (e *PanicError) Error() string { return fmt.Sprintf("bankhook: handler panicked: %v", e.Value) }
-
-// ErrNoEvent is reported (as a 500) when [Handle] runs without a decoded
-// event of its type: [Decode] is missing from the chain, or decodes
-// another type.
-var ErrNoEvent = errors.New("bankhook: no decoded event of the handler's type: put Decode before Handle")
 
 // Handle turns a typed function into the chain's final handler. The event
 // is the one [Decode] kept. The answer follows fn's result:

@@ -13,23 +13,6 @@ import (
 	"time"
 )
 
-// HeaderIdempotentReplayed is set to "true" on an answer that Dedupe gave
-// from its store, for an event that was already handled.
-const HeaderIdempotentReplayed = "Idempotent-Replayed"
-
-// Defaults sized for the banks' retry windows.
-const (
-	// DefaultDedupeTTL is how long a handled event is remembered: bankHub
-	// retries for 24 h, and a failed bunq callback can be re-sent by hand
-	// days later.
-	DefaultDedupeTTL = 72 * time.Hour
-	// DefaultLease is how long a reservation blocks a key before a crashed
-	// holder's key can be taken over.
-	DefaultLease = 60 * time.Second
-	// DefaultLRUCapacity is the number of keys the in-memory store keeps.
-	DefaultLRUCapacity = 100_000
-)
-
 // State is the state of an idempotency key in a [Store].
 type State uint8
 
@@ -95,15 +78,6 @@ type TimeoutStore interface {
 	// Timeout is the longest one call of the store may take.
 	Timeout() time.Duration
 }
-
-// Errors of the dedupe stage and its stores.
-var (
-	// ErrLeaseLost: the reservation's lease ended or was taken over
-	// before Complete or Release; the holder's result is not recorded.
-	ErrLeaseLost = errors.New("bankhook: reservation lease lost")
-	// ErrNoKey: no idempotency key could be derived for the request.
-	ErrNoKey = errors.New("bankhook: no idempotency key for the request")
-)
 
 // DedupeOptions configures [Dedupe]. The zero value is ready to use.
 type DedupeOptions struct {

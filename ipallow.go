@@ -2,7 +2,6 @@ package bankhook
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -12,10 +11,6 @@ import (
 
 	"github.com/gaissmai/bart"
 )
-
-// HeaderXForwardedFor is the header ClientIP reads when the direct peer is
-// a trusted proxy.
-const HeaderXForwardedFor = "X-Forwarded-For"
 
 // IPAllowlist is a set of IPv4 and IPv6 prefixes that can be swapped
 // atomically while requests are being served: the banks say their sender
@@ -186,11 +181,6 @@ func parsePrefix(entry string) (netip.Prefix, error) {
 	addr = addr.Unmap()
 	return netip.PrefixFrom(addr, addr.BitLen()), nil
 }
-
-// ErrNoClientIP is reported when the sender's address cannot be
-// determined: a RemoteAddr that is not an IP, or a malformed
-// X-Forwarded-For from a trusted proxy.
-var ErrNoClientIP = errors.New("bankhook: cannot determine the client address")
 
 // ClientIP resolves the sender's address once per request and keeps it for
 // [ClientIPFrom], [AllowIPs] and [RateLimit].

@@ -10,19 +10,6 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Defaults of [LogSamplerOptions].
-const (
-	// DefaultLogInterval is the least time between two lines of one kind
-	// from one sender network.
-	DefaultLogInterval = time.Second
-	// DefaultLogRate is the number of sampled lines written a second in
-	// all, across kinds and networks.
-	DefaultLogRate = 10
-	// DefaultLogNetworks is the number of (kind, network) pairs a sampler
-	// remembers.
-	DefaultLogNetworks = 1024
-)
-
 // maxLogKinds bounds the kinds whose first line is always written. Kinds
 // come from code (a Reason), so the bound is never reached in practice; it
 // keeps memory bounded if a caller passes something a sender controls.

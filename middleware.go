@@ -333,9 +333,6 @@ func Reject(w http.ResponseWriter, r *http.Request, status int, reason Reason, e
 	o.Rejected(r, Rejection{Status: status, Reason: reason, Err: err, Elapsed: elapsed(s)})
 }
 
-// ProblemContentType is the media type of every rejection body.
-const ProblemContentType = "application/problem+json"
-
 // appendJSONString appends s as a JSON string. Invalid UTF-8 (a sender's
 // field name can hold anything) becomes U+FFFD, so the document stays
 // valid JSON.

@@ -29,23 +29,6 @@ import (
 // rotation or expiry, after which the bank cancels every callback, is
 // noticed before the bank notices it.
 
-// Errors reported by the pinning functions, wrapped with details; test for
-// them with [errors.Is].
-var (
-	// ErrNoCertificate: PEM input, a certificate file or a
-	// [tls.Certificate] holds no certificate.
-	ErrNoCertificate = errors.New("bankhook: no certificate")
-	// ErrPinMismatch: the server does not present the pinned chain (see
-	// [PinReport.Match]); the bank cancels callbacks to it.
-	ErrPinMismatch = errors.New("bankhook: pin mismatch")
-	// ErrPinExpired: a pinned certificate is past its NotAfter; the bank
-	// cancels callbacks to the server.
-	ErrPinExpired = errors.New("bankhook: pinned certificate expired")
-	// ErrPinExpiring: a pinned certificate expires within the window
-	// given to [PinReport.Problem]; pin its successor before then.
-	ErrPinExpiring = errors.New("bankhook: pinned certificate expiring")
-)
-
 // defaultPinPort is the port an address without one is dialled on: HTTPS.
 const defaultPinPort = "443"
 

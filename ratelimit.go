@@ -14,14 +14,6 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Rate limit defaults: generous for a bank (bunq and bankHub send a few
-// events a second at most), tight for a flood.
-const (
-	DefaultRate       rate.Limit = 50
-	DefaultBurst      int        = 100
-	DefaultMaxClients int        = 10_000
-)
-
 // rateShards spreads clients over independently locked LRUs, so
 // concurrent requests from different senders rarely wait on one lock.
 const rateShards = 16

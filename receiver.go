@@ -94,14 +94,6 @@ type ReceiverOptions struct {
 	BodyKey func(body []byte) (key string, ok bool)
 }
 
-// DefaultDeadline is the handler deadline receivers use by default: it
-// answers before bankHub's 30 s timeout counts the delivery as failed.
-const DefaultDeadline = 25 * time.Second
-
-// ErrNoSenderCheck is returned by NewReceiver when neither an allowlist, a
-// token nor a verifier is configured.
-var ErrNoSenderCheck = errors.New("bankhook: receiver would accept events from anyone: set Allow, Tokens or Verifier")
-
 // NewReceiver assembles the whole pipeline — Middleware, Observe,
 // ClientIP, AllowIPs, RateLimit, RequireToken, ReadBody, Verify, Decode,
 // Dedupe, Deadline, Handle — around handle, with decode turning bodies

@@ -3,22 +3,7 @@ package bankhook
 import (
 	"crypto/sha256"
 	"crypto/subtle"
-	"errors"
 	"net/http"
-)
-
-// DefaultTokenParam is the query parameter the command and the provider
-// receivers read the URL token from: https://example.com/bunq?token=SECRET.
-const DefaultTokenParam = "token"
-
-// Errors of the verification stages.
-var (
-	// ErrBadToken: the URL token is missing or matches none of the
-	// configured tokens.
-	ErrBadToken = errors.New("bankhook: missing or wrong URL token")
-	// ErrNoTokens: RequireToken was given no non-empty token; it refuses
-	// every request.
-	ErrNoTokens = errors.New("bankhook: RequireToken has no tokens configured")
 )
 
 // RequireToken answers 401 bad_token unless the query parameter param of
@@ -75,10 +60,6 @@ type VerifierFunc func(r *http.Request, body []byte) error
 
 // Verify calls f(r, body).
 func (f VerifierFunc) Verify(r *http.Request, body []byte) error { return f(r, body) }
-
-// ErrNoVerifier is reported when Verify was given a nil Verifier: it
-// refuses every request.
-var ErrNoVerifier = errors.New("bankhook: Verify has no Verifier")
 
 // Verify answers 401 bad_signature when v refuses the request. It needs
 // [ReadBody] before it in the chain (without it: 500, [ErrNoBody]). The
