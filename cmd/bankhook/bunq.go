@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
+	"strconv"
 
 	"github.com/bankhook/bankhook/bunq/bunqapi"
 )
@@ -24,7 +26,9 @@ lists and re-sends the callbacks bunq gave up on.
   filters                            list the URL filters: CATEGORY<TAB>TARGET
   subscribe --url URL CATEGORY...    send these categories to URL, keeping other URLs' filters
   unsubscribe [--url URL]            remove the filters of URL, or all
-  pin HOST[:PORT]                    pin the chain HOST serves; --list, --remove ID
+  pin add HOST[:PORT]                pin the chain HOST serves
+  pin list                           list the pinned chains
+  pin remove ID...                   delete pins
   failures [--json]                  list the failed callbacks
   retry (--all | ID...)              have bunq send failed callbacks again
 
@@ -175,4 +179,21 @@ func (b *bunqRun) client() (*bunqapi.Client, error) {
 		return nil, fmt.Errorf("%w (run bankhook bunq login first)", err)
 	}
 	return c, err
+}
+
+// parseIDs parses the ids of what (such as "failure") given as arguments:
+// positive, each once.
+func parseIDs(args []string, what string) ([]int64, error) {
+	ids := make([]int64, 0, len(args))
+	for _, arg := range args {
+		id, err := strconv.ParseInt(arg, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, fmt.Errorf("%q is not a %s id", arg, what)
+		}
+		if slices.Contains(ids, id) {
+			return nil, fmt.Errorf("id %d given twice", id)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
 }

@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
-	"strconv"
 
 	"github.com/go-json-experiment/json"
 
@@ -83,16 +81,9 @@ func bunqRetry(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	case !*all && len(positional) == 0:
 		return b.usage("missing --all or the IDs to re-send")
 	}
-	ids := make([]int64, 0, len(positional))
-	for _, arg := range positional {
-		id, err := strconv.ParseInt(arg, 10, 64)
-		if err != nil || id <= 0 {
-			return b.usage("%q is not a failure id", arg)
-		}
-		if slices.Contains(ids, id) {
-			return b.usage("id %d given twice", id)
-		}
-		ids = append(ids, id)
+	ids, err := parseIDs(positional, "failure")
+	if err != nil {
+		return b.usage("%v", err)
 	}
 	c, err := b.client()
 	if err != nil {
