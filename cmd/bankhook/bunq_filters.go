@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/bankhook/bankhook/bunq"
+	"github.com/bankhook/bankhook/bunq/bunqapi"
+)
+
+const bunqFiltersUsage = `Usage: bankhook bunq filters [flags]
+
+Prints the URL notification filters, one a line: CATEGORY<TAB>TARGET. The
+target is printed in full: its query may hold the receiver's token.
+`
+
+// bunqFilters is bankhook bunq filters.
+func bunqFilters(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	b := newBunqRun("filters", bunqFiltersUsage, stdout, stderr)
+	b.withAccount("the monetary account `id` whose filters to list, instead of the user's")
+	if _, code, ok := b.parse(args, 0); !ok {
+		return code
+	}
+	c, err := b.client()
+	if err != nil {
+		return b.fail(err)
+	}
+	filters, err := b.listFilters(ctx, c)
+	if err != nil {
+		return b.fail(err)
+	}
+	printFilters(stdout, filters)
+	return exitOK
+}
+
+// listFilters lists the filters of --account, or of the user.
+func (b *bunqRun) listFilters(ctx context.Context, c *bunqapi.Client) ([]bunq.NotificationFilterURL, error) {
+	if id := b.accountID(); id != 0 {
+		return c.ListAccountFilters(ctx, id)
+	}
+	return c.ListFilters(ctx)
+}
+
+// setFilters sets the filters of --account, or of the user.
+func (b *bunqRun) setFilters(ctx context.Context, c *bunqapi.Client, filters []bunq.NotificationFilterURL) error {
+	if id := b.accountID(); id != 0 {
+		return c.SetAccountFilters(ctx, id, filters)
+	}
+	return c.SetFilters(ctx, filters)
+}
+
+// printFilters lists the filters as bunq holds them after a change.
+func (b *bunqRun) printFilters(ctx context.Context, c *bunqapi.Client) int {
+	filters, err := b.listFilters(ctx, c)
+	if err != nil {
+		return b.fail(fmt.Errorf("the change was made, but listing the filters failed: %w", err))
+	}
+	printFilters(b.stdout, filters)
+	return exitOK
+}
+
+// printFilters writes filters one a line: CATEGORY<TAB>TARGET.
+func printFilters(w io.Writer, filters []bunq.NotificationFilterURL) {
+	for _, f := range filters {
+		fmt.Fprintf(w, "%s\t%s\n", f.Category, f.NotificationTarget)
+	}
+}
