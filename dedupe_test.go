@@ -28,7 +28,7 @@ func TestLRUStoreConformance(t *testing.T) {
 	var clocks sync.Map // *testing.T → *hooktest.Clock
 	hooktest.TestStore(t, hooktest.StoreHarness{
 		New: func(t *testing.T) bankhook.Store {
-			c := hooktest.NewClock(hooktest.Epoch)
+			c := hooktest.NewClock(hooktest.Epoch())
 			clocks.Store(t, c)
 			return bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{Now: c.Now})
 		},
@@ -342,7 +342,7 @@ func TestDedupeInFlight(t *testing.T) {
 // TestDedupeLeaseAndTTLExpiry: a holder that crashed blocks the event
 // only until its lease ends; a handled event is remembered for the TTL.
 func TestDedupeLeaseAndTTLExpiry(t *testing.T) {
-	clock := hooktest.NewClock(hooktest.Epoch)
+	clock := hooktest.NewClock(hooktest.Epoch())
 	store := bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{Now: clock.Now})
 	app := &dedupeApp{}
 	h := dedupeChain(bankhook.DedupeOptions{Store: store, Lease: time.Minute, TTL: time.Hour}, app)

@@ -99,7 +99,7 @@ func ExampleWebhook_MarshalJSON() {
 }
 
 func ExampleRetrySchedule() {
-	p := bankhub.RetrySchedule
+	p := bankhub.RetrySchedule()
 	fmt.Println(p.Attempts(), "attempts, timeout", p.Timeout)
 	var at time.Duration
 	for i, d := range p.Delays {

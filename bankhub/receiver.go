@@ -73,9 +73,9 @@ func On[T Event](fn func(ctx context.Context, w *Webhook, e T) error) Route {
 func NewReceiver(cfg Config) (http.Handler, error) {
 	o := cfg.ReceiverOptions
 	if o.Allow == nil {
-		senders := ProductionIPs
+		senders := ProductionIPs()
 		if cfg.Sandbox {
-			senders = SandboxIPs
+			senders = SandboxIPs()
 		}
 		o.Allow = bankhook.MustIPAllowlist(senders...)
 	}

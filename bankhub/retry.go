@@ -6,11 +6,12 @@ import (
 	"github.com/bankhook/bankhook"
 )
 
-// RetrySchedule is how bankHub redelivers a webhook that was not
+// RetrySchedule returns how bankHub redelivers a webhook that was not
 // acknowledged: an answer other than 2xx, or none within 30 seconds,
 // counts as failed, and bankHub tries again, 17 attempts in all within
 // 24 hours, spaced by the Fibonacci sequence. It is plain data: hooktest
-// replays it, and a user who learns better numbers can assign their own.
+// replays it, and a user who learns better numbers can change the copy
+// they get: each call returns a new policy with a Delays slice of its own.
 //
 // bankHub's document gives these points:
 //
@@ -33,25 +34,27 @@ import (
 // (the sequence goes 377, 610, 987), and 453 minutes after the first
 // attempt would fall between retries 14 and 15; it is taken for an error
 // in the document.
-var RetrySchedule = bankhook.RetryPolicy{
-	Name: "bankhub",
-	Delays: []time.Duration{
-		30 * time.Second,  // retry 1 at 0.5 min
-		30 * time.Second,  // retry 2 at 1 min
-		1 * time.Minute,   // retry 3 at 2 min
-		1 * time.Minute,   // retry 4 at 3 min
-		2 * time.Minute,   // retry 5 at 5 min
-		3 * time.Minute,   // retry 6 at 8 min
-		5 * time.Minute,   // retry 7 at 13 min
-		8 * time.Minute,   // retry 8 at 21 min
-		13 * time.Minute,  // retry 9 at 34 min
-		21 * time.Minute,  // retry 10 at 55 min
-		34 * time.Minute,  // retry 11 at 89 min
-		55 * time.Minute,  // retry 12 at 144 min
-		89 * time.Minute,  // retry 13 at 233 min
-		144 * time.Minute, // retry 14 at 377 min
-		233 * time.Minute, // retry 15 at 610 min
-		377 * time.Minute, // retry 16 at 987 min = 16 h 27 min
-	},
-	Timeout: 30 * time.Second,
+func RetrySchedule() bankhook.RetryPolicy {
+	return bankhook.RetryPolicy{
+		Name: "bankhub",
+		Delays: []time.Duration{
+			30 * time.Second,  // retry 1 at 0.5 min
+			30 * time.Second,  // retry 2 at 1 min
+			1 * time.Minute,   // retry 3 at 2 min
+			1 * time.Minute,   // retry 4 at 3 min
+			2 * time.Minute,   // retry 5 at 5 min
+			3 * time.Minute,   // retry 6 at 8 min
+			5 * time.Minute,   // retry 7 at 13 min
+			8 * time.Minute,   // retry 8 at 21 min
+			13 * time.Minute,  // retry 9 at 34 min
+			21 * time.Minute,  // retry 10 at 55 min
+			34 * time.Minute,  // retry 11 at 89 min
+			55 * time.Minute,  // retry 12 at 144 min
+			89 * time.Minute,  // retry 13 at 233 min
+			144 * time.Minute, // retry 14 at 377 min
+			233 * time.Minute, // retry 15 at 610 min
+			377 * time.Minute, // retry 16 at 987 min = 16 h 27 min
+		},
+		Timeout: 30 * time.Second,
+	}
 }

@@ -22,7 +22,7 @@ func retryOffsets(delays []time.Duration) []time.Duration {
 }
 
 func TestRetrySchedule(t *testing.T) {
-	p := bankhub.RetrySchedule
+	p := bankhub.RetrySchedule()
 	require.NoError(t, p.Validate())
 	assert.Equal(t, "bankhub", p.Name)
 	assert.Equal(t, 30*time.Second, p.Timeout)
@@ -58,9 +58,16 @@ func TestRetrySchedule(t *testing.T) {
 		assert.Equal(t, 987*time.Minute, offsets[15], "retry 16")
 	})
 	t.Run("a user can override it", func(t *testing.T) {
-		mine := bankhub.RetrySchedule
-		mine.Delays = append([]time.Duration(nil), mine.Delays[:3]...)
+		mine := bankhub.RetrySchedule()
+		mine.Delays = mine.Delays[:3]
 		assert.Equal(t, 4, mine.Attempts())
-		assert.Equal(t, 17, bankhub.RetrySchedule.Attempts())
+		assert.Equal(t, 17, bankhub.RetrySchedule().Attempts())
+	})
+	t.Run("a changed copy does not change the next one", func(t *testing.T) {
+		mine := bankhub.RetrySchedule()
+		mine.Name = "mine"
+		mine.Delays[0] = time.Hour
+		mine.Timeout = time.Second
+		assert.Equal(t, p, bankhub.RetrySchedule())
 	})
 }

@@ -199,9 +199,9 @@ func ExampleCertificatePinnedBody() {
 }
 
 func ExampleRetrySchedule() {
-	p := bunq.RetrySchedule
+	p := bunq.RetrySchedule()
 	fmt.Println(p.Name, p.Attempts(), "attempts over", p.Span(), "timeout", p.Timeout)
-	fmt.Println(bunq.ProductionRanges)
+	fmt.Println(bunq.ProductionRanges())
 	// Output:
 	// bunq 6 attempts over 5m0s timeout 0s
 	// [185.40.108.0/22]

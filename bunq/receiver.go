@@ -75,7 +75,7 @@ func On[T Object](fn func(ctx context.Context, n *Notification, obj T) error) Ro
 func NewReceiver(cfg Config) (http.Handler, error) {
 	o := cfg.ReceiverOptions
 	if o.Allow == nil && !cfg.Sandbox {
-		o.Allow = bankhook.MustIPAllowlist(ProductionRanges...)
+		o.Allow = bankhook.MustIPAllowlist(ProductionRanges()...)
 	}
 	if o.Allow == nil && len(o.Tokens) == 0 {
 		return nil, errors.New("bunq: Config.Sandbox needs Tokens (or Allow): the sandbox calls from unlisted addresses")

@@ -6,16 +6,19 @@ import (
 	"github.com/bankhook/bankhook"
 )
 
-// ProductionRanges are the addresses bunq's production environment sends
-// callbacks from. bunq's sandbox calls from unlisted, changing AWS
-// addresses, so a sandbox receiver cannot be restricted by address (use a
-// URL token instead). bunq says the addresses may change and that it
-// announces changes in advance: keep the allowlist replaceable at run time.
+// ProductionRanges returns the addresses bunq's production environment
+// sends callbacks from, as CIDR ranges: today 185.40.108.0/22. bunq's
+// sandbox calls from unlisted, changing AWS addresses, so a sandbox
+// receiver cannot be restricted by address (use a URL token instead). bunq
+// says the addresses may change and that it announces changes in advance:
+// keep the allowlist replaceable at run time.
 //
-// Treat the slice as read-only.
-var ProductionRanges = []string{"185.40.108.0/22"}
+// Each call returns a new slice, which the caller may change.
+func ProductionRanges() []string {
+	return []string{"185.40.108.0/22"}
+}
 
-// RetrySchedule is how bunq redelivers a callback that was not answered
+// RetrySchedule returns how bunq redelivers a callback that was not answered
 // with a 2xx: up to 5 retries, one minute apart, so 6 attempts within
 // about 5 minutes. After the sixth failed attempt bunq stops and lists the
 // delivery under notification-filter-failure (see [DecodeFailureListing]),
@@ -23,9 +26,12 @@ var ProductionRanges = []string{"185.40.108.0/22"}
 //
 // bunq documents no timeout for an answer, so Timeout is 0.
 //
-// Treat the value as read-only.
-var RetrySchedule = bankhook.RetryPolicy{
-	Name:    "bunq",
-	Delays:  []time.Duration{time.Minute, time.Minute, time.Minute, time.Minute, time.Minute},
-	Timeout: 0,
+// Each call returns a new policy with a Delays slice of its own, which the
+// caller may change.
+func RetrySchedule() bankhook.RetryPolicy {
+	return bankhook.RetryPolicy{
+		Name:    "bunq",
+		Delays:  []time.Duration{time.Minute, time.Minute, time.Minute, time.Minute, time.Minute},
+		Timeout: 0,
+	}
 }

@@ -5,8 +5,11 @@ import (
 	"time"
 )
 
-// Epoch is where a zero [Clock] starts: 2025-01-01 00:00:00 UTC.
-var Epoch = time.Date(2025, time.January, 1, 0, 0, 0, 0, time.UTC)
+// Epoch returns where a zero [Clock] starts: 2025-01-01 00:00:00 UTC. A
+// test that wants its clock elsewhere passes its own time to [NewClock].
+func Epoch() time.Time {
+	return time.Date(2025, time.January, 1, 0, 0, 0, 0, time.UTC)
+}
 
 // Clock is a fake clock: it stands still until told to move. Its Now
 // method fits wherever bankhook takes a clock (LRUStoreOptions.Now,
@@ -64,7 +67,7 @@ func (c *Clock) advanceTo(t time.Time) time.Time {
 
 func (c *Clock) nowLocked() time.Time {
 	if !c.set {
-		return Epoch
+		return Epoch()
 	}
 	return c.now
 }

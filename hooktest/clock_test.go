@@ -12,10 +12,10 @@ import (
 
 func TestClock(t *testing.T) {
 	var zero hooktest.Clock
-	assert.Equal(t, hooktest.Epoch, zero.Now(), "the zero clock reads Epoch")
-	assert.Equal(t, hooktest.Epoch.Add(time.Minute), zero.Advance(time.Minute))
-	assert.Equal(t, hooktest.Epoch.Add(time.Minute), zero.Now(), "it stands still between calls")
-	assert.Equal(t, hooktest.Epoch.Add(30*time.Second), zero.Advance(-30*time.Second))
+	assert.Equal(t, hooktest.Epoch(), zero.Now(), "the zero clock reads Epoch")
+	assert.Equal(t, hooktest.Epoch().Add(time.Minute), zero.Advance(time.Minute))
+	assert.Equal(t, hooktest.Epoch().Add(time.Minute), zero.Now(), "it stands still between calls")
+	assert.Equal(t, hooktest.Epoch().Add(30*time.Second), zero.Advance(-30*time.Second))
 
 	at := time.Date(2026, time.March, 29, 1, 59, 0, 0, time.UTC)
 	c := hooktest.NewClock(at)
@@ -25,7 +25,7 @@ func TestClock(t *testing.T) {
 }
 
 func TestClockConcurrent(t *testing.T) {
-	c := hooktest.NewClock(hooktest.Epoch)
+	c := hooktest.NewClock(hooktest.Epoch())
 	var wg sync.WaitGroup
 	for range 64 {
 		wg.Go(func() {
@@ -36,5 +36,5 @@ func TestClockConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	assert.Equal(t, hooktest.Epoch.Add(6400*time.Second), c.Now())
+	assert.Equal(t, hooktest.Epoch().Add(6400*time.Second), c.Now())
 }

@@ -74,7 +74,7 @@ func TestExactlyOnce(t *testing.T) {
 	}
 	t.Run("bunq", func(t *testing.T) {
 		runExactlyOnce(t, events, bankSuite[*bunq.Notification]{
-			policy: bunq.RetrySchedule,
+			policy: bunq.RetrySchedule(),
 			decode: bunq.Decode,
 			bodies: bunqPayments,
 			sender: hooktest.BunqAddr,
@@ -85,7 +85,7 @@ func TestExactlyOnce(t *testing.T) {
 	})
 	t.Run("bankhub", func(t *testing.T) {
 		runExactlyOnce(t, events, bankSuite[*bankhub.Webhook]{
-			policy: bankhub.RetrySchedule,
+			policy: bankhub.RetrySchedule(),
 			decode: bankhub.Decode,
 			bodies: bankhubTransactions,
 			sender: hooktest.BankHubAddr,
@@ -163,7 +163,7 @@ func runExactlyOnce[E bankhook.Event](t *testing.T, events int, s bankSuite[E]) 
 		}
 
 		var obs counters
-		clock := hooktest.NewClock(hooktest.Epoch)
+		clock := hooktest.NewClock(hooktest.Epoch())
 		store := bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{Capacity: 2 * events, Now: clock.Now})
 		h := bankhook.Chain(bankhook.Handle(handle),
 			bankhook.Observe(obs.observer()),
@@ -354,7 +354,7 @@ func TestExactlyOnceFixtures(t *testing.T) {
 		bankhook.Decode(bunq.Decode),
 		bankhook.Dedupe(bankhook.DedupeOptions{Logger: slog.New(slog.DiscardHandler)}),
 	)
-	rep, err := hooktest.Replay(t.Context(), h, bunq.RetrySchedule, ds, hooktest.ReplayOptions{
+	rep, err := hooktest.Replay(t.Context(), h, bunq.RetrySchedule(), ds, hooktest.ReplayOptions{
 		Senders: func(int) int { return 2 },
 	})
 	require.NoError(t, err)

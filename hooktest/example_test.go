@@ -45,7 +45,7 @@ func ExampleReplay() {
 		hooktest.NewDelivery("/grant-error", []byte(`{}`)),
 		hooktest.NewDelivery("/transaction", []byte(`{}`)),
 	}
-	rep, err := hooktest.Replay(context.Background(), flaky, bankhub.RetrySchedule, ds, hooktest.ReplayOptions{})
+	rep, err := hooktest.Replay(context.Background(), flaky, bankhub.RetrySchedule(), ds, hooktest.ReplayOptions{})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -66,7 +66,7 @@ func ExampleReplay() {
 
 func ExampleClock() {
 	// Leases and TTLs of the dedupe store run on the fake clock.
-	clock := hooktest.NewClock(hooktest.Epoch)
+	clock := hooktest.NewClock(hooktest.Epoch())
 	store := bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{Now: clock.Now})
 	ctx := context.Background()
 
@@ -86,7 +86,7 @@ func ExampleReplay_duplicates() {
 	// bunq delivers one payment from two senders at once; the dedupe stage
 	// lets the application handle it once and answers the other from its
 	// store.
-	clock := hooktest.NewClock(hooktest.Epoch)
+	clock := hooktest.NewClock(hooktest.Epoch())
 	store := bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{Now: clock.Now})
 	handled := 0
 	h := bankhook.Chain(
@@ -97,7 +97,7 @@ func ExampleReplay_duplicates() {
 		bankhook.Dedupe(bankhook.DedupeOptions{Store: store}),
 	)
 	body, _ := bunq.Sample("MUTATION")
-	rep, err := hooktest.Replay(context.Background(), h, bunq.RetrySchedule,
+	rep, err := hooktest.Replay(context.Background(), h, bunq.RetrySchedule(),
 		[]*hooktest.Delivery{hooktest.NewDelivery("/bunq", body)},
 		hooktest.ReplayOptions{Clock: clock, Senders: func(int) int { return 2 }, Workers: 1})
 	if err != nil {
@@ -133,16 +133,16 @@ func ExampleDeliveryFromFile() {
 func ExampleReplayURL() {
 	// A receiver behind a real server that is down for the first two
 	// minutes: bunq's retries one minute apart reach it on the third try.
-	clock := hooktest.NewClock(hooktest.Epoch)
+	clock := hooktest.NewClock(hooktest.Epoch())
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if clock.Now().Sub(hooktest.Epoch) < 2*time.Minute {
+		if clock.Now().Sub(hooktest.Epoch()) < 2*time.Minute {
 			w.WriteHeader(http.StatusBadGateway)
 		}
 	}))
 	defer srv.Close()
 
 	body, _ := bunq.Sample("MUTATION")
-	rep, err := hooktest.ReplayURL(context.Background(), srv.URL, bunq.RetrySchedule,
+	rep, err := hooktest.ReplayURL(context.Background(), srv.URL, bunq.RetrySchedule(),
 		[]*hooktest.Delivery{hooktest.NewDelivery("/bunq", body)}, hooktest.ReplayOptions{Clock: clock})
 	if err != nil {
 		fmt.Println(err)

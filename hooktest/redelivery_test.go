@@ -43,14 +43,14 @@ func bunqDelivery(t *testing.T, name string) *hooktest.Delivery {
 }
 
 func TestLateRetryAnsweredFromStore(t *testing.T) {
-	clock := hooktest.NewClock(hooktest.Epoch)
+	clock := hooktest.NewClock(hooktest.Epoch())
 	store := bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{Now: clock.Now})
 	var calls atomic.Int32
 	h := receiver(bunq.Decode, store, &calls)
 	ds := []*hooktest.Delivery{bunqDelivery(t, "MUTATION")}
 	replay := func() hooktest.Attempt {
 		t.Helper()
-		rep, err := hooktest.Replay(t.Context(), h, bunq.RetrySchedule, ds, hooktest.ReplayOptions{Clock: clock})
+		rep, err := hooktest.Replay(t.Context(), h, bunq.RetrySchedule(), ds, hooktest.ReplayOptions{Clock: clock})
 		require.NoError(t, err)
 		require.Len(t, rep.Events[0].Attempts, 1)
 		return rep.Events[0].Attempts[0]
@@ -92,7 +92,7 @@ func TestCrashedHolderBlocksUntilLeaseEnds(t *testing.T) {
 	w, err := bankhub.Decode(body)
 	require.NoError(t, err)
 
-	clock := hooktest.NewClock(hooktest.Epoch)
+	clock := hooktest.NewClock(hooktest.Epoch())
 	store := bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{Now: clock.Now})
 	// Another replica reserved the event and died before completing it.
 	res, err := store.Reserve(t.Context(), w.IdempotencyKey(), bankhook.DefaultLease)
@@ -102,7 +102,7 @@ func TestCrashedHolderBlocksUntilLeaseEnds(t *testing.T) {
 	var calls atomic.Int32
 	d := hooktest.NewDelivery("/bankhub", body)
 	d.RemoteAddr = hooktest.BankHubAddr
-	rep, err := hooktest.Replay(t.Context(), receiver(bankhub.Decode, store, &calls), bankhub.RetrySchedule,
+	rep, err := hooktest.Replay(t.Context(), receiver(bankhub.Decode, store, &calls), bankhub.RetrySchedule(),
 		[]*hooktest.Delivery{d}, hooktest.ReplayOptions{Clock: clock})
 	require.NoError(t, err)
 
@@ -110,7 +110,7 @@ func TestCrashedHolderBlocksUntilLeaseEnds(t *testing.T) {
 	// second retry, which takes the key over.
 	as := rep.Events[0].Attempts
 	assert.Equal(t, []int{http.StatusConflict, http.StatusConflict, http.StatusOK}, statuses(as))
-	assert.Equal(t, hooktest.Epoch.Add(bankhook.DefaultLease), as[2].At)
+	assert.Equal(t, hooktest.Epoch().Add(bankhook.DefaultLease), as[2].At)
 	assert.True(t, rep.Events[0].Acknowledged)
 	assert.EqualValues(t, 1, calls.Load())
 	assert.Equal(t, 2, rep.Totals.InFlight)
@@ -131,12 +131,12 @@ func TestEvictedEventIsHandledAgain(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := hooktest.NewClock(hooktest.Epoch)
+			clock := hooktest.NewClock(hooktest.Epoch())
 			store := bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{Capacity: tt.capacity, Now: clock.Now})
 			var calls atomic.Int32
 			payment := bunqDelivery(t, "MUTATION")
 			ds := []*hooktest.Delivery{payment, bunqDelivery(t, "REQUEST"), bunqDelivery(t, "DRAFT_PAYMENT"), payment}
-			rep, err := hooktest.Replay(t.Context(), receiver(bunq.Decode, store, &calls), bunq.RetrySchedule, ds,
+			rep, err := hooktest.Replay(t.Context(), receiver(bunq.Decode, store, &calls), bunq.RetrySchedule(), ds,
 				hooktest.ReplayOptions{Clock: clock, Spacing: time.Minute})
 			require.NoError(t, err)
 			for _, e := range rep.Events {

@@ -25,7 +25,7 @@ type ReplayOptions struct {
 	// Clock is the fake time attempts are scheduled on. Replay moves it
 	// forward to each scheduled attempt; give the same Clock to the
 	// receiver's dedupe store and rate limiter. Default: a new Clock at
-	// Epoch.
+	// [Epoch]().
 	Clock *Clock
 	// Workers bounds the attempts in flight at once. Default
 	// runtime.GOMAXPROCS(0).

@@ -93,12 +93,12 @@ func TestReplaySchedule(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			clock := hooktest.NewClock(hooktest.Epoch)
+			clock := hooktest.NewClock(hooktest.Epoch())
 			rep, err := hooktest.Replay(t.Context(), &flaky{fail: tt.fail}, tt.policy, deliveries(3),
 				hooktest.ReplayOptions{Clock: clock})
 			require.NoError(t, err)
 
-			want := scheduled(hooktest.Epoch, tt.policy)[:tt.wantN]
+			want := scheduled(hooktest.Epoch(), tt.policy)[:tt.wantN]
 			for _, e := range rep.Events {
 				var at []time.Time
 				for i, a := range e.Attempts {
@@ -116,7 +116,7 @@ func TestReplaySchedule(t *testing.T) {
 			}
 			assert.Equal(t, want[len(want)-1], clock.Now(), "the clock ends at the last attempt")
 			assert.Equal(t, want[len(want)-1], rep.End)
-			assert.Equal(t, hooktest.Epoch, rep.Start)
+			assert.Equal(t, hooktest.Epoch(), rep.Start)
 			assert.Equal(t, tt.policy.Name, rep.Policy)
 
 			n := 3 * tt.wantN
@@ -138,7 +138,7 @@ func TestReplaySpacingAndLabels(t *testing.T) {
 	require.NoError(t, err)
 	for i, e := range rep.Events {
 		require.Len(t, e.Attempts, 1)
-		assert.Equal(t, hooktest.Epoch.Add(time.Duration(i)*10*time.Second), e.Attempts[0].At)
+		assert.Equal(t, hooktest.Epoch().Add(time.Duration(i)*10*time.Second), e.Attempts[0].At)
 		assert.Equal(t, i, e.Index)
 	}
 	assert.Equal(t, []string{"0", "second", "2"}, []string{rep.Events[0].Label, rep.Events[1].Label, rep.Events[2].Label})

@@ -21,7 +21,7 @@ func lruHarness(wrap func(*bankhook.LRUStore) bankhook.Store) hooktest.StoreHarn
 	var clocks sync.Map // *testing.T → *hooktest.Clock
 	return hooktest.StoreHarness{
 		New: func(t *testing.T) bankhook.Store {
-			c := hooktest.NewClock(hooktest.Epoch)
+			c := hooktest.NewClock(hooktest.Epoch())
 			clocks.Store(t, c)
 			return wrap(bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{Now: c.Now}))
 		},

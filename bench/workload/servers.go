@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"slices"
 
 	"github.com/bankhook/bankhook"
 	"github.com/bankhook/bankhook/bunq"
@@ -29,11 +28,11 @@ var BareHandler http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *h
 
 // GuardChain returns [BareHandler] behind bankhook's guard stages, set up
 // as a bunq receiver's are: a no-op Observer, the client IP from
-// RemoteAddr, an allowlist of bunq.ProductionRanges plus extra, the rate
+// RemoteAddr, an allowlist of bunq.ProductionRanges() plus extra, the rate
 // limit of [ChainRate] and [ChainBurst] per sender, and ReadBody's
 // defaults (POST, application/json, 1 MiB).
 func GuardChain(extra ...string) (http.Handler, error) {
-	allow, err := bankhook.NewIPAllowlist(append(append([]string(nil), bunq.ProductionRanges...), extra...)...)
+	allow, err := bankhook.NewIPAllowlist(append(bunq.ProductionRanges(), extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +52,7 @@ func GuardChain(extra ...string) (http.Handler, error) {
 // Payment route. handled, when not nil, is called for every Payment
 // handled.
 func FullReceiver(store bankhook.Store, handled func(*bunq.Payment), extra ...string) (http.Handler, error) {
-	allow, err := bankhook.NewIPAllowlist(append(slices.Clone(bunq.ProductionRanges), extra...)...)
+	allow, err := bankhook.NewIPAllowlist(append(bunq.ProductionRanges(), extra...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -184,7 +184,7 @@ func TestFailuresAcrossPagesAndChunks(t *testing.T) {
 		_, err := srv.Notify(u.ID, 0, bunq.CategoryMutation, bunq.EventMutationCreated, &bunq.Payment{ID: int64(1000 + i)})
 		require.NoError(t, err)
 	}
-	srv.Advance(bunq.RetrySchedule.Span())
+	srv.Advance(bunq.RetrySchedule().Span())
 	require.Len(t, srv.Failures(u.ID), 250)
 
 	start := len(srv.Requests())
@@ -258,7 +258,7 @@ func makeFailure(t *testing.T, srv *bunqtest.Server, u bunqtest.User) {
 	require.NoError(t, srv.SetFilters(u.ID, 0, []bunq.NotificationFilterURL{{Category: bunq.CategoryMutation, NotificationTarget: "https://127.0.0.1:1/down"}}))
 	_, err := srv.Notify(u.ID, 0, bunq.CategoryMutation, bunq.EventMutationCreated, &bunq.Payment{ID: 1})
 	require.NoError(t, err)
-	srv.Advance(bunq.RetrySchedule.Span())
+	srv.Advance(bunq.RetrySchedule().Span())
 	require.Len(t, srv.Failures(u.ID), 1)
 }
 

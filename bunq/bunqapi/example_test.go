@@ -176,7 +176,7 @@ func exampleFailures(srv *bunqtest.Server, u bunqtest.User, n int) {
 	for range n {
 		_, _ = srv.Pay(u.AccountID, "-9.99", "order")
 	}
-	srv.Advance(bunq.RetrySchedule.Span())
+	srv.Advance(bunq.RetrySchedule().Span())
 }
 
 func ExampleClient_ListFailures() {

@@ -39,7 +39,7 @@ func failN(t *testing.T, srv *bunqtest.Server, u bunqtest.User, categories []bun
 		_, err := srv.Pay(u.AccountID, "-1.00", "x")
 		require.NoError(t, err, i)
 	}
-	srv.Advance(bunq.RetrySchedule.Span())
+	srv.Advance(bunq.RetrySchedule().Span())
 }
 
 func TestRecoverOnce(t *testing.T) {
@@ -89,7 +89,7 @@ func TestRecovererRun(t *testing.T) {
 
 	waitLog("re-sent failed callbacks", 1) // the first pass runs at once
 	assert.Contains(t, logs.String(), "resent=3 requests=1 listed=3 ids=1…3")
-	srv.Advance(bunq.RetrySchedule.Span()) // the target is still down: listed again
+	srv.Advance(bunq.RetrySchedule().Span()) // the target is still down: listed again
 	require.Len(t, srv.Failures(u.ID), 3)
 
 	srv.SetSignatureMode(bunqtest.SignTampered)
@@ -132,7 +132,7 @@ func TestRecoverOwnTargetOnly(t *testing.T) {
 			_, err := srv.Pay(u.AccountID, "-1.00", "x")
 			require.NoError(t, err, i)
 		}
-		srv.Advance(bunq.RetrySchedule.Span())
+		srv.Advance(bunq.RetrySchedule().Span())
 	}
 	pay(2) // old: created 73 h before the pass
 	var old []int64

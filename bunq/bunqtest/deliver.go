@@ -319,8 +319,8 @@ func (s *Server) settleLocked(d *delivery, o outcome) attemptLog {
 	if o.ok() {
 		return l
 	}
-	if d.attempts < bunq.RetrySchedule.Attempts() {
-		d.due = s.now.Add(bunq.RetrySchedule.Delays[d.attempts-1])
+	if d.attempts < bunq.RetrySchedule().Attempts() {
+		d.due = s.now.Add(bunq.RetrySchedule().Delays[d.attempts-1])
 		s.pending = append(s.pending, d)
 		return l
 	}

@@ -114,7 +114,7 @@ func makeFailures(t *testing.T, srv *bunqtest.Server, u bunqtest.User, target st
 		_, err := srv.Notify(u.ID, 0, bunq.CategoryMutation, bunq.EventMutationCreated, &bunq.Payment{ID: int64(i + 1)})
 		require.NoError(t, err)
 	}
-	srv.Advance(bunq.RetrySchedule.Span())
+	srv.Advance(bunq.RetrySchedule().Span())
 	require.Zero(t, srv.Pending())
 }
 
@@ -137,7 +137,7 @@ func TestDeliverySchedule(t *testing.T) {
 
 	bodies, times := rcv.calls()
 	require.Len(t, bodies, 6)
-	start := bunqtest.Start
+	start := bunqtest.DefaultStart()
 	for i, at := range times {
 		assert.Equal(t, start.Add(time.Duration(i)*time.Minute), at, "attempt %d a minute after the one before", i+1)
 	}

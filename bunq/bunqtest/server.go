@@ -17,9 +17,11 @@ import (
 	"github.com/bankhook/bankhook/bunq"
 )
 
-// Start is where the stand-in's clock starts unless Options.Start says
-// otherwise: 2025-01-01 00:00:00 UTC.
-var Start = time.Date(2025, time.January, 1, 0, 0, 0, 0, time.UTC)
+// DefaultStart returns where the stand-in's clock starts unless
+// Options.Start says otherwise: 2025-01-01 00:00:00 UTC.
+func DefaultStart() time.Time {
+	return time.Date(2025, time.January, 1, 0, 0, 0, 0, time.UTC)
+}
 
 // Defaults of [Options].
 const (
@@ -33,10 +35,10 @@ const (
 )
 
 // Options configures [NewServer]. The zero value is bunq's documented
-// behaviour with a clock starting at [Start].
+// behaviour with a clock starting at [DefaultStart].
 type Options struct {
 	// Start is the time the stand-in's clock starts at, truncated to the
-	// microsecond as bunq's times are. Default [Start].
+	// microsecond as bunq's times are. Default [DefaultStart]().
 	Start time.Time
 	// RateWindow is the window of bunq's rate limits, counted per client
 	// address and endpoint (method and path): 3 GET, 5 POST, 2 PUT and 3
@@ -164,7 +166,7 @@ func NewServer(o Options) *Server {
 
 func newServer(o Options) (*Server, error) {
 	if o.Start.IsZero() {
-		o.Start = Start
+		o.Start = DefaultStart()
 	}
 	if o.RateWindow == 0 {
 		o.RateWindow = DefaultRateWindow

@@ -233,7 +233,7 @@ func TestSessionExpiry(t *testing.T) {
 	require.Equal(t, 200, get())
 	srv.ExpireSessions()
 	assert.Equal(t, 401, get())
-	assert.Equal(t, bunqtest.Start.Add(28*time.Minute), srv.Now())
+	assert.Equal(t, bunqtest.DefaultStart().Add(28*time.Minute), srv.Now())
 }
 
 func TestFilterEndpoints(t *testing.T) {
@@ -485,4 +485,10 @@ func TestClockKeepsMicroseconds(t *testing.T) {
 	p, err := srv.Pay(u.AccountID, "1", "x")
 	require.NoError(t, err)
 	assert.Equal(t, "2025-03-14 09:12:44.118231", p.Created.String())
+}
+
+func TestClockStartsAtDefaultStart(t *testing.T) {
+	srv := newServer(t, bunqtest.Options{})
+	assert.Equal(t, time.Date(2025, time.January, 1, 0, 0, 0, 0, time.UTC), bunqtest.DefaultStart())
+	assert.Equal(t, bunqtest.DefaultStart(), srv.Now(), "the zero Options start the clock at DefaultStart")
 }

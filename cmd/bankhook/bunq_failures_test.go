@@ -64,7 +64,7 @@ func TestBunqFailuresAndRetry(t *testing.T) {
 	}
 
 	t.Run("all, in chunks of 100", func(t *testing.T) {
-		e.srv.Advance(bunq.RetrySchedule.Span()) // the two re-sent fail again
+		e.srv.Advance(bunq.RetrySchedule().Span()) // the two re-sent fail again
 		require.Len(t, e.srv.Failures(e.user.ID), 3)
 		e.fail(t, "https://127.0.0.1:1/bunq", 248)
 		require.Len(t, e.srv.Failures(e.user.ID), 251)

@@ -93,7 +93,7 @@ func (e *bunqEnv) fail(t *testing.T, target string, n int) {
 		_, err := e.srv.Pay(e.user.AccountID, "-3.00", "order")
 		require.NoError(t, err)
 	}
-	e.srv.Advance(bunq.RetrySchedule.Span())
+	e.srv.Advance(bunq.RetrySchedule().Span())
 	require.Len(t, e.srv.Failures(e.user.ID), before+n)
 	require.NoError(t, e.srv.SetFilters(e.user.ID, 0, nil))
 }

@@ -61,14 +61,14 @@ var providers = map[string]struct {
 	names  func() []string
 	policy bankhook.RetryPolicy
 }{
-	"bunq":    {bunq.Sample, bunq.SampleNames, bunq.RetrySchedule},
-	"bankhub": {bankhub.Sample, bankhub.SampleNames, bankhub.RetrySchedule},
+	"bunq":    {bunq.Sample, bunq.SampleNames, bunq.RetrySchedule()},
+	"bankhub": {bankhub.Sample, bankhub.SampleNames, bankhub.RetrySchedule()},
 }
 
 // policies are the --policy values.
 var policies = map[string]bankhook.RetryPolicy{
-	"bunq":    bunq.RetrySchedule,
-	"bankhub": bankhub.RetrySchedule,
+	"bunq":    bunq.RetrySchedule(),
+	"bankhub": bankhub.RetrySchedule(),
 	"once":    {Name: "once"},
 }
 

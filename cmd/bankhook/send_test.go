@@ -105,8 +105,8 @@ func TestSendToServe(t *testing.T) {
 		path     string
 		attempts int
 	}{
-		{"bunq sample", "bunq", "mutation", "/bunq", bunq.RetrySchedule.Attempts()},
-		{"bankhub sample", "bankhub", "Transactions_Default_Update", "/bankhub", bankhub.RetrySchedule.Attempts()},
+		{"bunq sample", "bunq", "mutation", "/bunq", bunq.RetrySchedule().Attempts()},
+		{"bankhub sample", "bankhub", "Transactions_Default_Update", "/bankhub", bankhub.RetrySchedule().Attempts()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -145,11 +145,11 @@ func TestSendRetrySchedules(t *testing.T) {
 		code    int
 		outcome string
 	}{
-		{"bunq gives up", []string{"--policy", "bunq", "--speedup", "60000"}, []int{500}, bunq.RetrySchedule, exitFailure, "gave up after 6 attempts"},
-		{"bankhub gives up", []string{"bankhub", "--speedup", "1e6"}, []int{503}, bankhub.RetrySchedule, exitFailure, "gave up after 17 attempts"},
-		{"provider's policy by default", []string{"--speedup", "60000"}, []int{500}, bunq.RetrySchedule, exitFailure, "gave up after 6 attempts"},
+		{"bunq gives up", []string{"--policy", "bunq", "--speedup", "60000"}, []int{500}, bunq.RetrySchedule(), exitFailure, "gave up after 6 attempts"},
+		{"bankhub gives up", []string{"bankhub", "--speedup", "1e6"}, []int{503}, bankhub.RetrySchedule(), exitFailure, "gave up after 17 attempts"},
+		{"provider's policy by default", []string{"--speedup", "60000"}, []int{500}, bunq.RetrySchedule(), exitFailure, "gave up after 6 attempts"},
 		{"once", []string{"--policy", "ONCE"}, []int{500}, bankhook.RetryPolicy{Name: "once"}, exitFailure, "gave up after 1 attempt"},
-		{"acknowledged on the third attempt", []string{"--speedup", "60000"}, []int{500, 409, 202}, bankhook.RetryPolicy{Delays: bunq.RetrySchedule.Delays[:2]}, exitOK, "acknowledged after 3 attempts"},
+		{"acknowledged on the third attempt", []string{"--speedup", "60000"}, []int{500, 409, 202}, bankhook.RetryPolicy{Delays: bunq.RetrySchedule().Delays[:2]}, exitOK, "acknowledged after 3 attempts"},
 		{"a redirect is a failure", []string{"--policy", "once"}, []int{307}, bankhook.RetryPolicy{Name: "once"}, exitFailure, "gave up after 1 attempt"},
 	}
 	for _, tt := range tests {

@@ -193,7 +193,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("serve", serveUsage)
 	var (
 		c          serveConfig
-		allow      = fs.String("allow", "", "`CIDR`s or addresses (comma-separated) allowed to send, replacing both banks' published addresses (bunq "+strings.Join(bunq.ProductionRanges, ", ")+"; bankHub "+strings.Join(bankhub.ProductionIPs, ", ")+")")
+		allow      = fs.String("allow", "", "`CIDR`s or addresses (comma-separated) allowed to send, replacing both banks' published addresses (bunq "+strings.Join(bunq.ProductionRanges(), ", ")+"; bankHub "+strings.Join(bankhub.ProductionIPs(), ", ")+")")
 		dev        = fs.Bool("dev", false, "for trials on this machine: also allow its own addresses ("+strings.Join(devRanges, ", ")+"), write events to standard output unless --out is given, and run the inspector")
 		trustProxy = fs.String("trust-proxy", "", "`CIDR`s or addresses (comma-separated) of reverse proxies whose X-Forwarded-For is believed")
 		rateFlag   = fs.Float64("rate", 0, fmt.Sprintf("requests a second allowed per client address and bank (0 means %v)", float64(bankhook.DefaultRate)))
@@ -230,8 +230,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
-	c.bunqAllow = slices.Clone(bunq.ProductionRanges)
-	c.bankhubAllow = slices.Clone(bankhub.ProductionIPs)
+	c.bunqAllow = bunq.ProductionRanges()
+	c.bankhubAllow = bankhub.ProductionIPs()
 	if set["allow"] {
 		entries := splitList(*allow)
 		if len(entries) == 0 {

@@ -62,8 +62,8 @@ const (
 
 // Senders: one address each bank publishes, and one no bank uses.
 const (
-	bunqSender    = "185.40.108.17" // in bunq.ProductionRanges
-	bankhubSender = "34.87.150.47"  // in bankhub.ProductionIPs
+	bunqSender    = "185.40.108.17" // in bunq.ProductionRanges()
+	bankhubSender = "34.87.150.47"  // in bankhub.ProductionIPs()
 	stranger      = "203.0.113.7"   // TEST-NET-3
 )
 
