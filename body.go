@@ -65,20 +65,21 @@ func ReadBody(o BodyOptions) Middleware {
 			plain = append(plain, t)
 		}
 	}
+	fallback := newFallbackObserver()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if !slices.Contains(o.Methods, r.Method) {
 				w.Header().Set("Allow", allow)
-				Reject(w, r, http.StatusMethodNotAllowed, ReasonMethodNotAllowed,
+				reject(fallback, w, r, http.StatusMethodNotAllowed, ReasonMethodNotAllowed,
 					fmt.Errorf("bankhook: method %s not allowed", r.Method))
 				return
 			}
 			if err := checkContentType(r.Header.Get("Content-Type"), o.ContentTypes, plain); err != nil {
-				Reject(w, r, http.StatusUnsupportedMediaType, ReasonUnsupportedMediaType, err)
+				reject(fallback, w, r, http.StatusUnsupportedMediaType, ReasonUnsupportedMediaType, err)
 				return
 			}
 			if r.ContentLength > o.MaxBytes {
-				Reject(w, r, http.StatusRequestEntityTooLarge, ReasonBodyTooLarge,
+				reject(fallback, w, r, http.StatusRequestEntityTooLarge, ReasonBodyTooLarge,
 					fmt.Errorf("bankhook: Content-Length %d over the limit of %d bytes", r.ContentLength, o.MaxBytes))
 				return
 			}
@@ -89,16 +90,16 @@ func ReadBody(o BodyOptions) Middleware {
 			}
 			switch {
 			case errors.Is(err, errTooLarge):
-				Reject(w, r, http.StatusRequestEntityTooLarge, ReasonBodyTooLarge,
+				reject(fallback, w, r, http.StatusRequestEntityTooLarge, ReasonBodyTooLarge,
 					fmt.Errorf("bankhook: body over the limit of %d bytes", o.MaxBytes))
 				return
 			case err != nil:
 				var ne net.Error
 				if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
-					Reject(w, r, http.StatusRequestTimeout, ReasonTimeout, fmt.Errorf("bankhook: reading body: %w", err))
+					reject(fallback, w, r, http.StatusRequestTimeout, ReasonTimeout, fmt.Errorf("bankhook: reading body: %w", err))
 					return
 				}
-				Reject(w, r, http.StatusBadRequest, ReasonBadPayload, fmt.Errorf("bankhook: reading body: %w", err))
+				reject(fallback, w, r, http.StatusBadRequest, ReasonBadPayload, fmt.Errorf("bankhook: reading body: %w", err))
 				return
 			}
 			s, r := withState(r)

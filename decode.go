@@ -62,6 +62,7 @@ func Decode[E Event](decode func([]byte) (E, error)) Middleware {
 // An event of type E already decoded for the request (by the dedupe key
 // of a receiver with a BodyKey) is not decoded again.
 func decodeStage[E Event](decode func([]byte) (E, error), borrow bool) Middleware {
+	fallback := newFallbackObserver()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			s := stateFrom(r.Context())
@@ -73,12 +74,12 @@ func decodeStage[E Event](decode func([]byte) (E, error), borrow bool) Middlewar
 			}
 			body, ok := decodeInput(r, s, borrow)
 			if !ok {
-				Reject(w, r, http.StatusInternalServerError, ReasonHandlerFailed, ErrNoBody)
+				reject(fallback, w, r, http.StatusInternalServerError, ReasonHandlerFailed, ErrNoBody)
 				return
 			}
 			e, err := decode(body)
 			if err != nil {
-				Reject(w, r, http.StatusBadRequest, ReasonBadPayload, err)
+				reject(fallback, w, r, http.StatusBadRequest, ReasonBadPayload, err)
 				return
 			}
 			s.event, s.eventSet = e, true
@@ -157,33 +158,34 @@ func (e *PanicError) Error() string { return fmt.Sprintf("bankhook: handler pani
 //
 // Every non-2xx answer makes the bank deliver the event again.
 func Handle[E Event](fn func(ctx context.Context, e E) error) http.Handler {
+	fallback := newFallbackObserver()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e, ok := EventFrom[E](r.Context())
 		if !ok {
-			Reject(w, r, http.StatusInternalServerError, ReasonHandlerFailed, ErrNoEvent)
+			reject(fallback, w, r, http.StatusInternalServerError, ReasonHandlerFailed, ErrNoEvent)
 			return
 		}
 		ctx := r.Context()
 		err := callHandler(ctx, fn, e)
 		if err == nil {
-			acknowledge(w, r, http.StatusOK)
+			acknowledge(fallback, w, r, http.StatusOK)
 			return
 		}
 		var se *StatusError
 		var pe *PanicError
 		switch {
 		case errors.As(err, &pe):
-			Reject(w, r, http.StatusInternalServerError, ReasonHandlerFailed, err)
+			reject(fallback, w, r, http.StatusInternalServerError, ReasonHandlerFailed, err)
 		case errors.As(err, &se) && se.Status >= 100 && se.Status <= 999:
 			if Acknowledged(se.Status) {
-				acknowledge(w, r, se.Status)
+				acknowledge(fallback, w, r, se.Status)
 				return
 			}
-			Reject(w, r, se.Status, ReasonHandlerFailed, err)
+			reject(fallback, w, r, se.Status, ReasonHandlerFailed, err)
 		case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
-			Reject(w, r, http.StatusServiceUnavailable, ReasonTimeout, err)
+			reject(fallback, w, r, http.StatusServiceUnavailable, ReasonTimeout, err)
 		default:
-			Reject(w, r, http.StatusInternalServerError, ReasonHandlerFailed, err)
+			reject(fallback, w, r, http.StatusInternalServerError, ReasonHandlerFailed, err)
 		}
 	})
 }
@@ -197,10 +199,10 @@ func callHandler[E Event](ctx context.Context, fn func(context.Context, E) error
 	return fn(ctx, e)
 }
 
-func acknowledge(w http.ResponseWriter, r *http.Request, status int) {
+func acknowledge(fallback fallbackObserver, w http.ResponseWriter, r *http.Request, status int) {
 	w.Header()["Content-Length"] = headerZero
 	w.WriteHeader(status)
-	obs, s := observerOf(r)
+	obs, s := observerOf(r, fallback)
 	var key string
 	if s != nil {
 		key = s.key

@@ -111,6 +111,8 @@ type DedupeOptions struct {
 	// (set by NewReceiver): completing a handled event is retried until
 	// it has passed. Zero: half the lease.
 	deadline time.Duration
+	// fallback is the Observer of requests without Observe in their chain.
+	fallback fallbackObserver
 }
 
 // Dedupe runs the wrapped handler at most once per event, as far as its
@@ -153,6 +155,7 @@ func Dedupe(o DedupeOptions) Middleware {
 		o.Logger = slog.Default()
 	}
 	retryAfter := strconv.FormatInt(int64((o.Lease+time.Second-1)/time.Second), 10)
+	o.fallback = newFallbackObserver()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			key, err := o.Key(r)
@@ -160,11 +163,11 @@ func Dedupe(o DedupeOptions) Middleware {
 				err = ErrNoKey
 			}
 			if errors.Is(err, ErrNoBody) { // ReadBody is missing: the receiver's mistake, not the sender's
-				Reject(w, r, http.StatusInternalServerError, ReasonHandlerFailed, err)
+				reject(o.fallback, w, r, http.StatusInternalServerError, ReasonHandlerFailed, err)
 				return
 			}
 			if err != nil {
-				Reject(w, r, http.StatusBadRequest, ReasonBadPayload, err)
+				reject(o.fallback, w, r, http.StatusBadRequest, ReasonBadPayload, err)
 				return
 			}
 			st, r := withState(r)
@@ -173,10 +176,10 @@ func Dedupe(o DedupeOptions) Middleware {
 
 			res, err := o.Store.Reserve(ctx, key, o.Lease)
 			if err != nil {
-				storeFailed(r, "reserve", key, err)
+				storeFailed(o.fallback, r, "reserve", key, err)
 				if o.FailClosed {
 					w.Header().Set("Retry-After", retryAfter)
-					Reject(w, r, http.StatusServiceUnavailable, ReasonStoreUnavailable, err)
+					reject(o.fallback, w, r, http.StatusServiceUnavailable, ReasonStoreUnavailable, err)
 					return
 				}
 				o.Logger.LogAttrs(ctx, slog.LevelError, "bankhook: dedupe store failed; handling without dedupe",
@@ -188,7 +191,7 @@ func Dedupe(o DedupeOptions) Middleware {
 			case Done:
 				if o.checkReplay != nil {
 					if err := o.checkReplay(r); err != nil {
-						Reject(w, r, http.StatusBadRequest, ReasonBadPayload, err)
+						reject(o.fallback, w, r, http.StatusBadRequest, ReasonBadPayload, err)
 						return
 					}
 				}
@@ -196,18 +199,18 @@ func Dedupe(o DedupeOptions) Middleware {
 				h[HeaderIdempotentReplayed] = headerTrue
 				h["Content-Length"] = headerZero
 				w.WriteHeader(res.Status)
-				obs, st := observerOf(r)
+				obs, st := observerOf(r, o.fallback)
 				obs.Handled(r, Outcome{Status: res.Status, Key: key, Replayed: true, Elapsed: elapsed(st)})
 				return
 			case InFlight:
 				w.Header().Set("Retry-After", retryAfter)
-				Reject(w, r, http.StatusConflict, ReasonInFlight, fmt.Errorf("bankhook: key %q is being handled", key))
+				reject(o.fallback, w, r, http.StatusConflict, ReasonInFlight, fmt.Errorf("bankhook: key %q is being handled", key))
 				return
 			case Reserved:
 			default:
 				err := fmt.Errorf("bankhook: store answered unknown state %v for key %q", res.State, key)
-				storeFailed(r, "reserve", key, err)
-				Reject(w, r, http.StatusInternalServerError, ReasonStoreUnavailable, err)
+				storeFailed(o.fallback, r, "reserve", key, err)
+				reject(o.fallback, w, r, http.StatusInternalServerError, ReasonStoreUnavailable, err)
 				return
 			}
 			runReserved(o, next, w, r, st, key, res.Token)
@@ -270,7 +273,7 @@ func runReserved(o DedupeOptions, next http.Handler, w http.ResponseWriter, r *h
 	if err := completeRetrying(ctx, &o, key, token, status, start.Add(o.completeWithin())); err != nil {
 		o.Logger.LogAttrs(ctx, slog.LevelError, "bankhook: dedupe complete failed; a retry may be handled again",
 			slog.String("key", key), slog.String("error", err.Error()))
-		storeFailed(r, "complete", key, err)
+		storeFailed(o.fallback, r, "complete", key, err)
 	}
 }
 
@@ -360,7 +363,7 @@ func Postpone(ctx context.Context) (settle func(handled bool), ok bool) {
 			if err := completeRetrying(bg, o, key, token, http.StatusOK, time.Now().Add(o.Lease/2)); err != nil {
 				o.Logger.LogAttrs(bg, slog.LevelError, "bankhook: dedupe complete failed; a retry may be handled again",
 					slog.String("key", key), slog.String("error", err.Error()))
-				storeFailed(r, "complete", key, err)
+				storeFailed(o.fallback, r, "complete", key, err)
 			}
 		})
 	}, true
@@ -372,7 +375,7 @@ func release(ctx context.Context, o DedupeOptions, r *http.Request, key, token s
 	if err := o.Store.Release(ctx, key, token); err != nil {
 		o.Logger.LogAttrs(ctx, slog.LevelError, "bankhook: dedupe release failed",
 			slog.String("key", key), slog.String("error", err.Error()))
-		storeFailed(r, "release", key, err)
+		storeFailed(o.fallback, r, "release", key, err)
 	}
 }
 

@@ -346,6 +346,7 @@ func parseHop(h string) (netip.Addr, bool) {
 // resolved, or the request's RemoteAddr when ClientIP is not in the chain.
 // An unresolvable sender is denied. A nil or empty list denies everything.
 func AllowIPs(a *IPAllowlist) Middleware {
+	fallback := newFallbackObserver()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			addr := clientAddr(r)
@@ -354,7 +355,7 @@ func AllowIPs(a *IPAllowlist) Middleware {
 				if addr.IsValid() {
 					err = fmt.Errorf("bankhook: %s is not on the allowlist", addr)
 				}
-				Reject(w, r, http.StatusForbidden, ReasonIPDenied, err)
+				reject(fallback, w, r, http.StatusForbidden, ReasonIPDenied, err)
 				return
 			}
 			next.ServeHTTP(w, r)

@@ -172,11 +172,10 @@ func (m multiObserver) StoreFailed(r *http.Request, f StoreFailure) {
 
 // storeFailed tells the request's Observer of a failed store call, if it
 // wants to know.
-func storeFailed(r *http.Request, op, key string, err error) {
-	if o, _ := observerOf(r); o != nil {
-		if so, ok := o.(StoreObserver); ok {
-			so.StoreFailed(r, StoreFailure{Op: op, Key: key, Err: err})
-		}
+func storeFailed(fallback fallbackObserver, r *http.Request, op, key string, err error) {
+	o, _ := observerOf(r, fallback)
+	if so, ok := o.(StoreObserver); ok {
+		so.StoreFailed(r, StoreFailure{Op: op, Key: key, Err: err})
 	}
 }
 
@@ -227,10 +226,6 @@ type slogObserver struct {
 	l       *slog.Logger
 	sampler *LogSampler // nil: every rejection is logged
 }
-
-// defaultObserver is the Observer of requests without Observe in their
-// chain: one for the process, so that its sampler sees every such request.
-var defaultObserver = sync.OnceValue(func() Observer { return SlogObserver(nil) })
 
 func (s *slogObserver) logger() *slog.Logger {
 	if s.l != nil {
@@ -306,21 +301,41 @@ func Observe(o Observer) Middleware {
 	}
 }
 
-// observerOf returns the request's Observer, or the default one.
-func observerOf(r *http.Request) (Observer, *reqState) {
-	if s := stateFrom(r.Context()); s != nil {
-		if s.observer != nil {
-			return s.observer, s
-		}
-		return defaultObserver(), s
+// fallbackObserver is the Observer a stage reports to for requests without
+// Observe in their chain: SlogObserver(nil), built on its first use. Each
+// stage (each call of AllowIPs, RateLimit, ReadBody, …) has one of its
+// own, so that its sampler sees every such request of the stage and no
+// state is shared between the stages of unrelated receivers. It is safe
+// for concurrent use.
+type fallbackObserver func() Observer
+
+func newFallbackObserver() fallbackObserver {
+	return sync.OnceValue(func() Observer { return SlogObserver(nil) })
+}
+
+// observerOf returns the request's Observer, or else the stage's fallback,
+// or else (for Reject called outside the stages, with a nil fallback) a
+// new SlogObserver(nil).
+func observerOf(r *http.Request, fallback fallbackObserver) (Observer, *reqState) {
+	s := stateFrom(r.Context())
+	if s != nil && s.observer != nil {
+		return s.observer, s
 	}
-	return defaultObserver(), nil
+	if fallback != nil {
+		return fallback(), s
+	}
+	return SlogObserver(nil), s
 }
 
 // Reject answers the request with status as an RFC 9457
 // application/problem+json document carrying reason in its "reason" member,
-// and tells the request's Observer (see [Observe]; without one, the
-// rejection is logged through log/slog).
+// and tells the request's Observer (see [Observe]). Without Observe in
+// the chain, the rejection is logged through log/slog by a new
+// SlogObserver(nil) for each call, so unsampled; the stages (AllowIPs,
+// RateLimit, ReadBody, …) each keep a SlogObserver(nil) of their own for
+// that case, whose sampler sees every rejection of the stage. Put Observe
+// outermost to report every stage, and a handler's own Reject, to one
+// Observer.
 //
 // err is the internal cause. It is given to the Observer and never sent to
 // the client, with one exception: for a [*DecodeError] the JSON Pointer of
@@ -328,8 +343,14 @@ func observerOf(r *http.Request) (Observer, *reqState) {
 // which part of its payload was refused. Headers set on w before the call
 // (Retry-After, Allow) are kept.
 func Reject(w http.ResponseWriter, r *http.Request, status int, reason Reason, err error) {
+	reject(nil, w, r, status, reason, err)
+}
+
+// reject is Reject for a stage, which reports to its fallback Observer
+// when the request has none.
+func reject(fallback fallbackObserver, w http.ResponseWriter, r *http.Request, status int, reason Reason, err error) {
 	writeProblem(w, status, reason, err)
-	o, s := observerOf(r)
+	o, s := observerOf(r, fallback)
 	o.Rejected(r, Rejection{Status: status, Reason: reason, Err: err, Elapsed: elapsed(s)})
 }
 

@@ -375,3 +375,43 @@ func TestMultiObserver(t *testing.T) {
 
 	assert.NotPanics(t, func() { bankhook.MultiObserver().Rejected(r, bankhook.Rejection{}) }, "none at all")
 }
+
+// TestStageWithoutObserve checks what a chain without Observe logs: a
+// stage reports to a SlogObserver(nil) of its own, whose sampler holds a
+// flood back, while Reject called outside the stages logs every call.
+func TestStageWithoutObserve(t *testing.T) {
+	const flood = 100
+	tests := []struct {
+		name    string
+		h       http.Handler
+		sampled bool
+	}{
+		{"a stage samples", bankhook.AllowIPs(bankhook.MustIPAllowlist())(http.NotFoundHandler()), true},
+		{"Reject on its own logs every call", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			bankhook.Reject(w, r, http.StatusForbidden, bankhook.ReasonIPDenied, nil)
+		}), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			prev := slog.Default()
+			slog.SetDefault(captureLog(&buf))
+			t.Cleanup(func() { slog.SetDefault(prev) })
+
+			for range flood {
+				r := httptest.NewRequest(http.MethodPost, "/", nil)
+				r.RemoteAddr = "203.0.113.9:4000"
+				rec := serveGuard(tc.h, r)
+				problemOf(t, rec, http.StatusForbidden, bankhook.ReasonIPDenied)
+			}
+			recs := logRecords(t, &buf)
+			require.NotEmpty(t, recs)
+			assert.Equal(t, "ip_denied", recs[0]["reason"])
+			if tc.sampled {
+				assert.Less(t, len(recs), flood, "the stage's sampler held most of the flood back")
+			} else {
+				assert.Len(t, recs, flood)
+			}
+		})
+	}
+}

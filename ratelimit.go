@@ -46,13 +46,14 @@ type RateLimitOptions struct {
 // Each call returns an independent limiter; it is safe for concurrent use.
 func RateLimit(o RateLimitOptions) Middleware {
 	l := newClientLimiter(o)
+	fallback := newFallbackObserver()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			addr := limitKey(clientAddr(r))
 			wait, ok := l.allow(addr)
 			if !ok {
 				w.Header().Set("Retry-After", strconv.FormatInt(retryAfterSeconds(wait), 10))
-				Reject(w, r, http.StatusTooManyRequests, ReasonRateLimited,
+				reject(fallback, w, r, http.StatusTooManyRequests, ReasonRateLimited,
 					fmt.Errorf("bankhook: %s over %v requests/s (burst %d)", addr, l.rate, l.burst))
 				return
 			}

@@ -27,10 +27,11 @@ func RequireToken(param string, tokens ...string) Middleware {
 			sums = append(sums, sha256.Sum256([]byte(t)))
 		}
 	}
+	fallback := newFallbackObserver()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if len(sums) == 0 {
-				Reject(w, r, http.StatusUnauthorized, ReasonBadToken, ErrNoTokens)
+				reject(fallback, w, r, http.StatusUnauthorized, ReasonBadToken, ErrNoTokens)
 				return
 			}
 			got := r.URL.Query().Get(param)
@@ -40,7 +41,7 @@ func RequireToken(param string, tokens ...string) Middleware {
 				match |= subtle.ConstantTimeCompare(gotSum[:], sums[i][:])
 			}
 			if match != 1 || got == "" {
-				Reject(w, r, http.StatusUnauthorized, ReasonBadToken, ErrBadToken)
+				reject(fallback, w, r, http.StatusUnauthorized, ReasonBadToken, ErrBadToken)
 				return
 			}
 			next.ServeHTTP(w, r)
@@ -69,15 +70,16 @@ func Verify(v Verifier) Middleware {
 	if v == nil {
 		v = VerifierFunc(func(*http.Request, []byte) error { return ErrNoVerifier })
 	}
+	fallback := newFallbackObserver()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			body, ok := BodyFrom(r.Context())
 			if !ok {
-				Reject(w, r, http.StatusInternalServerError, ReasonHandlerFailed, ErrNoBody)
+				reject(fallback, w, r, http.StatusInternalServerError, ReasonHandlerFailed, ErrNoBody)
 				return
 			}
 			if err := v.Verify(r, body); err != nil {
-				Reject(w, r, http.StatusUnauthorized, ReasonBadSignature, err)
+				reject(fallback, w, r, http.StatusUnauthorized, ReasonBadSignature, err)
 				return
 			}
 			next.ServeHTTP(w, r)
