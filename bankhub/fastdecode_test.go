@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bankhook/bankhook/internal/fixtures"
 	"github.com/bankhook/bankhook/internal/jsonscan/scantest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -17,11 +18,14 @@ import (
 func fastPathSeeds(tb testing.TB) [][]byte {
 	tb.Helper()
 	var seeds [][]byte
-	for _, pattern := range []string{
+	patterns := []string{
 		filepath.Join("testdata", "*.json"),
 		filepath.Join("testdata", "deviation", "*.json"),
-		filepath.Join("..", "..", "shared", "fixtures", "bankhub", "*.json"),
-	} {
+	}
+	if dir, ok := fixtures.Lookup(tb); ok {
+		patterns = append(patterns, filepath.Join(dir, "bankhub", "*.json"))
+	}
+	for _, pattern := range patterns {
 		files, err := filepath.Glob(pattern)
 		require.NoError(tb, err)
 		for _, f := range files {

@@ -10,12 +10,19 @@ import (
 	"testing"
 
 	"github.com/bankhook/bankhook"
+	"github.com/bankhook/bankhook/internal/fixtures"
 	"github.com/go-json-experiment/json"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-const fixtureDir = "../../shared/fixtures/bunq"
+// fixtureDir returns the folder of the shared bunq fixtures, skipping tb
+// when the shared fixtures are missing (failing it when
+// BANKHOOK_REQUIRE_FIXTURES=1).
+func fixtureDir(tb testing.TB) string {
+	tb.Helper()
+	return filepath.Join(fixtures.Dir(tb), "bunq")
+}
 
 func readFile(t testing.TB, path string) []byte {
 	t.Helper()
@@ -51,9 +58,7 @@ func assertRoundTrip(t *testing.T, n *Notification) {
 }
 
 func TestDecodeFixtures(t *testing.T) {
-	if _, err := os.Stat(fixtureDir); err != nil {
-		t.Skip("shared fixtures not present:", err)
-	}
+	dir := fixtureDir(t)
 	tests := []struct {
 		file  string
 		check func(t *testing.T, n *Notification)
@@ -184,12 +189,12 @@ func TestDecodeFixtures(t *testing.T) {
 			assert.Equal(t, mustTime(t, "2017-11-11 02:34:05.864029"), s.EndDate)
 		}},
 	}
-	files, err := filepath.Glob(filepath.Join(fixtureDir, "*.json"))
+	files, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	require.NoError(t, err)
 	require.Len(t, files, len(tests), "every fixture has a case")
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			n := decodeFile(t, filepath.Join(fixtureDir, tc.file))
+			n := decodeFile(t, filepath.Join(dir, tc.file))
 			tc.check(t, n)
 			assertRoundTrip(t, n)
 		})

@@ -1,10 +1,10 @@
 package bunq
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/bankhook/bankhook/internal/fixtures"
 	"github.com/bankhook/bankhook/internal/jsonscan/scantest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -16,7 +16,11 @@ import (
 func fastPathSeeds(tb testing.TB) [][]byte {
 	tb.Helper()
 	var seeds [][]byte
-	for _, pattern := range []string{"testdata/*.json", filepath.Join(fixtureDir, "*.json")} {
+	patterns := []string{"testdata/*.json"}
+	if dir, ok := fixtures.Lookup(tb); ok {
+		patterns = append(patterns, filepath.Join(dir, "bunq", "*.json"))
+	}
+	for _, pattern := range patterns {
 		files, err := filepath.Glob(pattern)
 		require.NoError(tb, err)
 		for _, f := range files {
@@ -141,11 +145,9 @@ func TestDecodeFastPathTaken(t *testing.T) {
 		}
 	})
 	t.Run("fixtures", func(t *testing.T) {
-		if _, err := os.Stat(fixtureDir); err != nil {
-			t.Skip("shared fixtures not present:", err)
-		}
+		dir := fixtureDir(t)
 		for _, name := range []string{"Mutation.json", "MasterCardAction.json"} {
-			assert.NotNil(t, decodeFast(readFile(t, filepath.Join(fixtureDir, name))), name)
+			assert.NotNil(t, decodeFast(readFile(t, filepath.Join(dir, name))), name)
 		}
 	})
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/bankhook/bankhook/bankhub"
 	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/hooktest"
+	"github.com/bankhook/bankhook/internal/fixtures"
 )
 
 // The exactly-once suite replays thousands of distinct events through
@@ -317,16 +318,15 @@ func bankhubTransactions(t *testing.T, n int) [][]byte {
 	return out
 }
 
-// TestExactlyOnceFixtures delivers every captured bunq callback from
-// ../../shared/fixtures twice at the same moment through a handler that
+// TestExactlyOnceFixtures delivers every captured bunq callback from the
+// shared fixtures (../shared/fixtures beside the repository) twice at the same moment through a handler that
 // fails its first call per event: each event is handled once and every
 // delivery is acknowledged.
 func TestExactlyOnceFixtures(t *testing.T) {
-	paths, err := filepath.Glob("../../shared/fixtures/bunq/*.json")
+	dir := filepath.Join(fixtures.Dir(t), "bunq")
+	paths, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	require.NoError(t, err)
-	if len(paths) == 0 {
-		t.Skip("no fixtures in ../../shared/fixtures/bunq")
-	}
+	require.NotEmpty(t, paths, "no bunq fixtures in %s", dir)
 	ds := make([]*hooktest.Delivery, len(paths))
 	for i, p := range paths {
 		ds[i], err = hooktest.DeliveryFromFile("/bunq", p)
