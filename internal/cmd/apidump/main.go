@@ -34,7 +34,10 @@
 // no module produces; -check reports them. Each module is loaded on its own
 // (GOWORK=off), as a user of the module builds it, and for GOOS=linux
 // GOARCH=amd64 whatever the host, so the same tree gives byte-identical
-// files everywhere.
+// files everywhere. The packages of a module are type-checked from source
+// against the export data `go list -export` gives for what they import, so
+// a run compiles the modules' dependencies into the build cache, if they
+// are not there yet; CI runs the check after its build step.
 //
 // # What is described
 //
@@ -65,7 +68,10 @@
 // numbered ($0, $1) so renaming one is no change. Methods include those
 // promoted from embedded fields; an interface lists its whole method set,
 // and its summary line is left out when it has unexported methods (a sealed
-// interface may gain methods). A module with nothing to describe (only main
+// interface may gain methods). Unlike go1.txt, a constraint's summary line
+// names its type set (type Number interface { ~int | ~float64 }), and a
+// struct or interface type literal is written in full, with its fields or
+// method signatures. A module with nothing to describe (only main
 // or internal packages) gets a file with a single comment line saying so,
 // so that every module has a file and its first exported name shows as a
 // diff.
