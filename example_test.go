@@ -164,7 +164,7 @@ func ExampleMultiObserver() {
 	// rejected: 2
 }
 
-func ExampleSlogObserver() {
+func ExampleNewSlogObserver_logger() {
 	// Drop the time so the output is stable.
 	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
 		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
@@ -175,7 +175,7 @@ func ExampleSlogObserver() {
 		},
 	}))
 	h := bankhook.Chain(http.NotFoundHandler(),
-		bankhook.Observe(bankhook.SlogObserver(logger)),
+		bankhook.Observe(bankhook.NewSlogObserver(bankhook.SlogObserverOptions{Logger: logger})),
 		bankhook.RequireToken("token", "s3cr3t"),
 	)
 	r := httptest.NewRequest(http.MethodPost, "/bunq?token=wrong", nil)

@@ -179,18 +179,6 @@ func storeFailed(fallback fallbackObserver, r *http.Request, op, key string, err
 	}
 }
 
-// SlogObserver returns an Observer that logs rejections at Warn (Error for
-// 5xx) and handled events at Info through l, or through slog.Default()
-// when l is nil. Rejections below 500 are sampled (see [LogSampler]), so a
-// flood of rejected requests writes about one line a second per reason
-// and sender network; acknowledged events and 5xx answers are always
-// logged. The query string is never logged: it may hold the URL token.
-//
-// It is NewSlogObserver(SlogObserverOptions{Logger: l}).
-func SlogObserver(l *slog.Logger) Observer {
-	return NewSlogObserver(SlogObserverOptions{Logger: l})
-}
-
 // SlogObserverOptions configures [NewSlogObserver]. The zero value logs
 // through slog.Default() with sampled rejections.
 type SlogObserverOptions struct {
@@ -209,8 +197,12 @@ type SlogObserverOptions struct {
 	LogEveryRejection bool
 }
 
-// NewSlogObserver returns an Observer that logs as [SlogObserver] does,
-// configured by o.
+// NewSlogObserver returns an Observer that logs rejections at Warn (Error
+// for 5xx) and handled events at Info through o.Logger. Rejections below
+// 500 are sampled (see [LogSampler]) unless o.LogEveryRejection, so a
+// flood of rejected requests writes about one line a second per reason
+// and sender network; acknowledged events and 5xx answers are always
+// logged. The query string is never logged: it may hold the URL token.
 func NewSlogObserver(o SlogObserverOptions) Observer {
 	s := &slogObserver{l: o.Logger, sampler: o.Sampler}
 	switch {
@@ -286,10 +278,10 @@ func (s *slogObserver) Handled(r *http.Request, o Outcome) {
 
 // Observe attaches o to every request it wraps and starts the request's
 // clock, so that every later stage reports to o. Put it outermost. A nil o
-// means [SlogObserver](nil).
+// means NewSlogObserver(SlogObserverOptions{}).
 func Observe(o Observer) Middleware {
 	if o == nil {
-		o = SlogObserver(nil)
+		o = NewSlogObserver(SlogObserverOptions{})
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -302,7 +294,7 @@ func Observe(o Observer) Middleware {
 }
 
 // fallbackObserver is the Observer a stage reports to for requests without
-// Observe in their chain: SlogObserver(nil), built on its first use. Each
+// Observe in their chain: NewSlogObserver(SlogObserverOptions{}), built on its first use. Each
 // stage (each call of AllowIPs, RateLimit, ReadBody, …) has one of its
 // own, so that its sampler sees every such request of the stage and no
 // state is shared between the stages of unrelated receivers. It is safe
@@ -310,12 +302,12 @@ func Observe(o Observer) Middleware {
 type fallbackObserver func() Observer
 
 func newFallbackObserver() fallbackObserver {
-	return sync.OnceValue(func() Observer { return SlogObserver(nil) })
+	return sync.OnceValue(func() Observer { return NewSlogObserver(SlogObserverOptions{}) })
 }
 
 // observerOf returns the request's Observer, or else the stage's fallback,
 // or else (for Reject called outside the stages, with a nil fallback) a
-// new SlogObserver(nil).
+// new NewSlogObserver(SlogObserverOptions{}).
 func observerOf(r *http.Request, fallback fallbackObserver) (Observer, *reqState) {
 	s := stateFrom(r.Context())
 	if s != nil && s.observer != nil {
@@ -324,15 +316,15 @@ func observerOf(r *http.Request, fallback fallbackObserver) (Observer, *reqState
 	if fallback != nil {
 		return fallback(), s
 	}
-	return SlogObserver(nil), s
+	return NewSlogObserver(SlogObserverOptions{}), s
 }
 
 // Reject answers the request with status as an RFC 9457
 // application/problem+json document carrying reason in its "reason" member,
 // and tells the request's Observer (see [Observe]). Without Observe in
 // the chain, the rejection is logged through log/slog by a new
-// SlogObserver(nil) for each call, so unsampled; the stages (AllowIPs,
-// RateLimit, ReadBody, …) each keep a SlogObserver(nil) of their own for
+// NewSlogObserver(SlogObserverOptions{}) for each call, so unsampled; the stages (AllowIPs,
+// RateLimit, ReadBody, …) each keep a NewSlogObserver(SlogObserverOptions{}) of their own for
 // that case, whose sampler sees every rejection of the stage. Put Observe
 // outermost to report every stage, and a handler's own Reject, to one
 // Observer.

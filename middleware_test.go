@@ -278,7 +278,7 @@ func TestSlogObserver(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			m := []bankhook.Middleware{bankhook.Observe(bankhook.SlogObserver(captureLog(&buf)))}
+			m := []bankhook.Middleware{bankhook.Observe(bankhook.NewSlogObserver(bankhook.SlogObserverOptions{Logger: captureLog(&buf)}))}
 			if tc.clientIP {
 				m = append(m, bankhook.ClientIP(nil))
 			}
@@ -309,7 +309,7 @@ func TestSlogObserver(t *testing.T) {
 
 func TestSlogObserverHandled(t *testing.T) {
 	var buf bytes.Buffer
-	o := bankhook.SlogObserver(captureLog(&buf))
+	o := bankhook.NewSlogObserver(bankhook.SlogObserverOptions{Logger: captureLog(&buf)})
 	r := httptest.NewRequest(http.MethodPost, "/bankhub?token=s3cr3t", nil)
 	o.Handled(r, bankhook.Outcome{Status: http.StatusOK, Key: "bankhub:tx:42", Replayed: true, Elapsed: 1500 * time.Millisecond})
 
@@ -334,7 +334,7 @@ func TestRejectWithoutObserve(t *testing.T) {
 	}{
 		{"no Observe", nil},
 		{"Observe(nil)", []bankhook.Middleware{bankhook.Observe(nil)}},
-		{"SlogObserver(nil)", []bankhook.Middleware{bankhook.Observe(bankhook.SlogObserver(nil))}},
+		{"NewSlogObserver(SlogObserverOptions{})", []bankhook.Middleware{bankhook.Observe(bankhook.NewSlogObserver(bankhook.SlogObserverOptions{}))}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -377,7 +377,7 @@ func TestMultiObserver(t *testing.T) {
 }
 
 // TestStageWithoutObserve checks what a chain without Observe logs: a
-// stage reports to a SlogObserver(nil) of its own, whose sampler holds a
+// stage reports to a NewSlogObserver(SlogObserverOptions{}) of its own, whose sampler holds a
 // flood back, while Reject called outside the stages logs every call.
 func TestStageWithoutObserve(t *testing.T) {
 	const flood = 100

@@ -353,28 +353,29 @@ type PinReport struct {
 	Served []PinCertificate
 }
 
-// CheckPin connects to addr, as [FetchChain] does with a nil config, and
-// compares the chain the server presents with pinned, the PEM pinned at
-// the bank (as [ChainPEM] or the openssl pipeline wrote it); see
-// [PinReport] for what a match is. A chain that differs is not an error:
-// it is reported, and [PinReport.Problem] turns it into one. Errors are for
-// a pinned PEM that does not parse ([ParsePEMChain]) and for a connection
-// or verification that fails.
-//
-// The served chain is verified against the system's roots; use
-// [CheckPinWith] for a server whose certificate they do not trust.
-func CheckPin(ctx context.Context, addr string, pinned []byte) (PinReport, error) {
-	return CheckPinWith(ctx, addr, pinned, nil)
+// CheckPinOptions configures [CheckPin]. The zero value verifies the
+// served chain against the system's roots.
+type CheckPinOptions struct {
+	// TLS is the TLS configuration of the connection, as [FetchChain]
+	// takes it: RootCAs to check a server with a private CA, ServerName to
+	// check a name other than addr's host, InsecureSkipVerify to check a
+	// self-signed certificate. Even without verification a match is
+	// meaningful: the handshake proves that the server holds the private
+	// key of the leaf it presents, so a server that presents the pinned
+	// leaf holds the pinned key; [PinReport.Verified] tells which kind of
+	// check ran. Default nil: the system's roots and addr's host.
+	TLS *tls.Config
 }
 
-// CheckPinWith is [CheckPin] with the TLS configuration of [FetchChain]:
-// cfg's RootCAs to check a server with a private CA, ServerName to check
-// a name other than addr's host, InsecureSkipVerify to check a
-// self-signed certificate. Even without verification a match is
-// meaningful: the handshake proves that the server holds the private key
-// of the leaf it presents, so a server that presents the pinned leaf holds
-// the pinned key. [PinReport.Verified] tells which kind of check ran.
-func CheckPinWith(ctx context.Context, addr string, pinned []byte, cfg *tls.Config) (PinReport, error) {
+// CheckPin connects to addr, as [FetchChain] does, and compares the chain
+// the server presents with pinned, the PEM pinned at the bank (as
+// [ChainPEM] or the openssl pipeline wrote it); see [PinReport] for what a
+// match is. A chain that differs is not an error: it is reported, and
+// [PinReport.Problem] turns it into one. Errors are for a pinned PEM that
+// does not parse ([ParsePEMChain]) and for a connection or verification
+// that fails.
+func CheckPin(ctx context.Context, addr string, pinned []byte, o CheckPinOptions) (PinReport, error) {
+	cfg := o.TLS
 	pinnedChain, err := ParsePEMChain(pinned)
 	if err != nil {
 		return PinReport{}, err

@@ -110,13 +110,13 @@ func ExampleCheckPin() {
 	defer srv.Close()
 	pinned := bankhook.EncodePEM([]*x509.Certificate{srv.Certificate()})
 
-	_, err := bankhook.CheckPin(context.Background(), srv.Listener.Addr().String(), pinned)
+	_, err := bankhook.CheckPin(context.Background(), srv.Listener.Addr().String(), pinned, bankhook.CheckPinOptions{})
 	var verr *tls.CertificateVerificationError
 	fmt.Println(errors.As(err, &verr))
 	// Output: true
 }
 
-func ExampleCheckPinWith() {
+func ExampleCheckPin_privateCA() {
 	srv := httptest.NewTLSServer(http.NotFoundHandler())
 	defer srv.Close()
 	addr := srv.Listener.Addr().String()
@@ -124,7 +124,7 @@ func ExampleCheckPinWith() {
 
 	// What was pinned at the bank: the server's own chain.
 	pinned := bankhook.EncodePEM([]*x509.Certificate{srv.Certificate()})
-	r, err := bankhook.CheckPinWith(ctx, addr, pinned, trusting(srv))
+	r, err := bankhook.CheckPin(ctx, addr, pinned, bankhook.CheckPinOptions{TLS: trusting(srv)})
 	if err != nil {
 		panic(err)
 	}
@@ -132,7 +132,7 @@ func ExampleCheckPinWith() {
 
 	// A pin of some other certificate: the server no longer matches it.
 	other, _ := selfSigned("hook.example.com")
-	r, err = bankhook.CheckPinWith(ctx, addr, bankhook.EncodePEM([]*x509.Certificate{other}), trusting(srv))
+	r, err = bankhook.CheckPin(ctx, addr, bankhook.EncodePEM([]*x509.Certificate{other}), bankhook.CheckPinOptions{TLS: trusting(srv)})
 	if err != nil {
 		panic(err)
 	}

@@ -812,7 +812,7 @@ func TestCheckPin(t *testing.T) {
 			srv := startTestServer(t, tt.serve, nil)
 			addr := srv.Listener.Addr().String()
 
-			r, err := CheckPinWith(t.Context(), addr, tt.pin, tt.cfg)
+			r, err := CheckPin(t.Context(), addr, tt.pin, CheckPinOptions{TLS: tt.cfg})
 			require.NoError(t, err)
 
 			assert.Equal(t, addr, r.Addr)
@@ -847,7 +847,7 @@ func TestCheckPin(t *testing.T) {
 
 	t.Run("expiring leaf: days left and window", func(t *testing.T) {
 		srv := startTestServer(t, expiring, nil)
-		r, err := CheckPinWith(t.Context(), srv.Listener.Addr().String(), EncodePEM(parsedChain(t, expiring)), verify)
+		r, err := CheckPin(t.Context(), srv.Listener.Addr().String(), EncodePEM(parsedChain(t, expiring)), CheckPinOptions{TLS: verify})
 		require.NoError(t, err)
 		assert.Equal(t, 10, r.DaysLeftAt(soon.Add(-10*24*time.Hour)))
 		assert.Equal(t, 9, r.DaysLeftAt(soon.Add(-10*24*time.Hour+time.Second)))
@@ -857,14 +857,14 @@ func TestCheckPin(t *testing.T) {
 
 	t.Run("default verification refuses a private CA", func(t *testing.T) {
 		srv := startTestServer(t, current, nil)
-		_, err := CheckPin(t.Context(), "localhost:"+srv.port(), EncodePEM(parsedChain(t, current)))
+		_, err := CheckPin(t.Context(), "localhost:"+srv.port(), EncodePEM(parsedChain(t, current)), CheckPinOptions{})
 		var verr *tls.CertificateVerificationError
 		require.ErrorAs(t, err, &verr)
 	})
 
 	t.Run("bad pinned PEM fails before dialling", func(t *testing.T) {
 		addr, hello := silentListener(t)
-		r, err := CheckPin(t.Context(), addr, []byte("-----BEGIN CERTIFICATE-----\nAAAA\n"))
+		r, err := CheckPin(t.Context(), addr, []byte("-----BEGIN CERTIFICATE-----\nAAAA\n"), CheckPinOptions{})
 		require.ErrorContains(t, err, "PEM block 0: malformed or truncated")
 		assert.Zero(t, r)
 		select {
@@ -1086,7 +1086,7 @@ func BenchmarkCheckPin(b *testing.B) {
 	cfg := &tls.Config{RootCAs: pki.roots()}
 	b.ReportAllocs()
 	for b.Loop() {
-		r, err := CheckPinWith(b.Context(), addr, pin, cfg)
+		r, err := CheckPin(b.Context(), addr, pin, CheckPinOptions{TLS: cfg})
 		if err != nil || !r.Match {
 			b.Fatal(err, r.Match)
 		}

@@ -24,7 +24,7 @@ import (
 type ReceiverOptions struct {
 	// Observer is told of every rejection and every acknowledged event
 	// (and of dedupe store failures, when it is a StoreObserver).
-	// Default: SlogObserver(Logger).
+	// Default: NewSlogObserver(SlogObserverOptions{Logger: Logger}).
 	Observer Observer
 	// Middleware wraps the whole pipeline, Middleware[0] outermost: it
 	// sees each request arrive before any check, and the context it hands
@@ -157,7 +157,7 @@ func NewReceiver[E Event](decode func([]byte) (E, error), handle func(context.Co
 		}
 	}
 	if o.Observer == nil {
-		o.Observer = SlogObserver(o.Logger)
+		o.Observer = NewSlogObserver(SlogObserverOptions{Logger: o.Logger})
 	}
 	if o.Dedupe.Logger == nil {
 		o.Dedupe.Logger = o.Logger

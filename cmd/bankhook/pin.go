@@ -93,7 +93,7 @@ func checkPin(ctx context.Context, addr, file string, cfg *tls.Config, stdout, s
 		fmt.Fprintf(stderr, "bankhook pin: %v\n", err)
 		return exitFailure
 	}
-	report, err := bankhook.CheckPinWith(ctx, addr, pinned, cfg)
+	report, err := bankhook.CheckPin(ctx, addr, pinned, bankhook.CheckPinOptions{TLS: cfg})
 	if err != nil {
 		fmt.Fprintf(stderr, "bankhook pin: %v\n", err)
 		return exitFailure

@@ -11,7 +11,7 @@
 //
 //	m, err := bankhookotel.New("bunq", bankhookotel.Options{})
 //	cfg := bunq.Config{Handler: handle}
-//	cfg.Observer = bankhook.MultiObserver(bankhook.SlogObserver(nil), m)
+//	cfg.Observer = bankhook.MultiObserver(bankhook.NewSlogObserver(bankhook.SlogObserverOptions{}), m)
 //	cfg.Middleware = []bankhook.Middleware{m.Middleware}
 //
 // The span, named "bankhook RECEIVER" (kind server), carries

@@ -33,7 +33,7 @@ func Example() {
 		defer span.End()
 		return nil
 	}}
-	cfg.Observer = bankhook.MultiObserver(bankhook.ObserverFuncs{ /* your logs: bankhook.SlogObserver(nil) */ }, m)
+	cfg.Observer = bankhook.MultiObserver(bankhook.ObserverFuncs{ /* your logs: bankhook.NewSlogObserver(bankhook.SlogObserverOptions{}) */ }, m)
 	cfg.Middleware = []bankhook.Middleware{m.Middleware}
 	receiver, err := bunq.NewReceiver(cfg)
 	if err != nil {

@@ -20,7 +20,7 @@
 //	metrics, err := bankhookprom.New(prometheus.DefaultRegisterer, bankhookprom.Options{})
 //	m := metrics.Receiver("bunq")
 //	cfg := bunq.Config{Handler: handle}
-//	cfg.Observer = bankhook.MultiObserver(bankhook.SlogObserver(nil), m)
+//	cfg.Observer = bankhook.MultiObserver(bankhook.NewSlogObserver(bankhook.SlogObserverOptions{}), m)
 //	cfg.Middleware = []bankhook.Middleware{m.Middleware}
 //
 // With an in-memory dedupe store, also export its early evictions (a

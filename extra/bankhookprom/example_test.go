@@ -24,7 +24,7 @@ func Example() {
 	m := metrics.Receiver("bunq")
 
 	cfg := bunq.Config{Handler: func(context.Context, *bunq.Notification) error { return nil }}
-	cfg.Observer = bankhook.MultiObserver(bankhook.ObserverFuncs{ /* your logs: bankhook.SlogObserver(nil) */ }, m)
+	cfg.Observer = bankhook.MultiObserver(bankhook.ObserverFuncs{ /* your logs: bankhook.NewSlogObserver(bankhook.SlogObserverOptions{}) */ }, m)
 	cfg.Middleware = []bankhook.Middleware{m.Middleware} // the gauge of requests in flight
 	receiver, err := bunq.NewReceiver(cfg)
 	if err != nil {
