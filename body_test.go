@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -487,20 +488,28 @@ func TestReadBodyGrowsAsBodyArrives(t *testing.T) {
 	)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var start, atFirstRead uint64
-			body := &trickleBody{data: bytes.Repeat([]byte("a"), tc.size), chunk: tc.chunk,
-				firstRead: func() { atFirstRead = totalAlloc() }}
-			final := &bodySeen{}
-			h := readBodyChain(bankhook.BodyOptions{}, final)
-			r := jsonPost("")
-			r.Body, r.ContentLength = body, tc.declared
-			rec := httptest.NewRecorder()
-			start = totalAlloc()
-			h.ServeHTTP(rec, r)
-			require.Equal(t, http.StatusNoContent, rec.Code)
-			require.Equal(t, tc.size, len(final.kept))
+			// The allocation count is the process's: another goroutine
+			// (the runtime, a test before this one) can only add to it, so
+			// the least of three runs is this chain's own.
+			var body *trickleBody
+			before := uint64(math.MaxUint64)
+			for range 3 {
+				var start, atFirstRead uint64
+				body = &trickleBody{data: bytes.Repeat([]byte("a"), tc.size), chunk: tc.chunk,
+					firstRead: func() { atFirstRead = totalAlloc() }}
+				final := &bodySeen{}
+				h := readBodyChain(bankhook.BodyOptions{}, final)
+				r := jsonPost("")
+				r.Body, r.ContentLength = body, tc.declared
+				rec := httptest.NewRecorder()
+				start = totalAlloc()
+				h.ServeHTTP(rec, r)
+				require.Equal(t, http.StatusNoContent, rec.Code)
+				require.Equal(t, tc.size, len(final.kept))
+				before = min(before, atFirstRead-start)
+			}
 
-			assert.LessOrEqual(t, atFirstRead-start, uint64(firstBuffer+1+stateAlloc), "bytes allocated before the first byte")
+			assert.LessOrEqual(t, before, uint64(firstBuffer+1+stateAlloc), "bytes allocated before the first byte")
 			require.NotEmpty(t, body.held)
 			assert.LessOrEqual(t, body.held[0], pooledBuffer, "the first buffer")
 			received, prev := 0, body.held[0]
