@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -105,87 +106,115 @@ func TestWatchAllowlistFileRefusedAtStart(t *testing.T) {
 	assert.ErrorContains(t, err, `Extra: bankhook: allowlist entry "nope"`)
 }
 
+// TestWatchAllowlistFilePolls runs in a synctest bubble: the poll
+// interval is on the bubble's clock, so sleeping n intervals and then
+// synctest.Wait makes exactly n checks of the file run to their end
+// before the test looks at the list and the logs.
 func TestWatchAllowlistFilePolls(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "allow.txt")
-	writeAllowFile(t, path, "203.0.113.0/24\n")
-	var logs lockedBuffer
-	list := bankhook.MustIPAllowlist()
-	f, err := bankhook.WatchAllowlistFile(t.Context(), list, path, bankhook.AllowlistFileOptions{
-		Interval: 5 * time.Millisecond,
-		Logger:   slog.New(slog.NewTextHandler(&logs, nil)),
+	synctest.Test(t, func(t *testing.T) {
+		const interval = 5 * time.Millisecond
+		// polls lets n more checks of the file run and end.
+		polls := func(n int) {
+			time.Sleep(time.Duration(n) * interval)
+			synctest.Wait()
+		}
+		path := filepath.Join(t.TempDir(), "allow.txt")
+		writeAllowFile(t, path, "203.0.113.0/24\n")
+		var logs lockedBuffer
+		list := bankhook.MustIPAllowlist()
+		f, err := bankhook.WatchAllowlistFile(t.Context(), list, path, bankhook.AllowlistFileOptions{
+			Interval: interval,
+			Logger:   slog.New(slog.NewTextHandler(&logs, nil)),
+		})
+		require.NoError(t, err)
+		t.Cleanup(func() { require.NoError(t, f.Close()) })
+		newSender := netip.MustParseAddr("198.51.100.7")
+		require.False(t, list.Contains(newSender))
+
+		writeAllowFile(t, path, "203.0.113.0/24\n198.51.100.0/24\n")
+		polls(1)
+		require.True(t, list.Contains(newSender), "the new file in use after one check")
+		assert.Contains(t, logs.String(), "bankhook: allowlist reloaded")
+		assert.Contains(t, logs.String(), "entries=2")
+
+		// A bad version is refused once, logged with its line, and the list
+		// stays as it was.
+		writeAllowFile(t, path, "203.0.113.0/24\n198.51.100.0/24\nnot-an-address\n")
+		polls(1)
+		require.Contains(t, logs.String(), "refused", "the bad version is checked")
+		assert.Contains(t, logs.String(), `line 3: entry \"not-an-address\"`)
+		polls(10) // ten more checks of the same version
+		assert.Equal(t, 1, strings.Count(logs.String(), "refused"), "a bad version is reported once:\n%s", logs.String())
+		assert.True(t, list.Contains(newSender), "the previous list is kept")
+
+		// Removed: logged once, the list kept; back: read again.
+		require.NoError(t, os.Remove(path))
+		polls(1)
+		require.Contains(t, logs.String(), "unreadable", "the missing file is checked")
+		polls(10)
+		assert.Equal(t, 1, strings.Count(logs.String(), "unreadable"), "a missing file is reported once:\n%s", logs.String())
+		assert.True(t, list.Contains(newSender))
+		writeAllowFile(t, path, "192.0.2.0/24\n")
+		polls(1)
+		assert.False(t, list.Contains(newSender), "the file back in use")
+		assert.True(t, list.Contains(netip.MustParseAddr("192.0.2.55")))
 	})
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, f.Close()) })
-	newSender := netip.MustParseAddr("198.51.100.7")
-	require.False(t, list.Contains(newSender))
-
-	writeAllowFile(t, path, "203.0.113.0/24\n198.51.100.0/24\n")
-	eventually(t, "the new file in use", func() bool { return list.Contains(newSender) })
-	eventually(t, "the reload logged", func() bool { return strings.Contains(logs.String(), "bankhook: allowlist reloaded") })
-	assert.Contains(t, logs.String(), "entries=2")
-
-	// A bad version is refused once, logged with its line, and the list
-	// stays as it was.
-	writeAllowFile(t, path, "203.0.113.0/24\n198.51.100.0/24\nnot-an-address\n")
-	eventually(t, "the refusal logged", func() bool { return strings.Contains(logs.String(), "refused") })
-	assert.Contains(t, logs.String(), `line 3: entry \"not-an-address\"`)
-	time.Sleep(50 * time.Millisecond) // ten more checks of the same version
-	assert.Equal(t, 1, strings.Count(logs.String(), "refused"), "a bad version is reported once:\n%s", logs.String())
-	assert.True(t, list.Contains(newSender), "the previous list is kept")
-
-	// Removed: logged once, the list kept; back: read again.
-	require.NoError(t, os.Remove(path))
-	eventually(t, "the missing file logged", func() bool { return strings.Contains(logs.String(), "unreadable") })
-	time.Sleep(50 * time.Millisecond)
-	assert.Equal(t, 1, strings.Count(logs.String(), "unreadable"))
-	assert.True(t, list.Contains(newSender))
-	writeAllowFile(t, path, "192.0.2.0/24\n")
-	eventually(t, "the file back in use", func() bool { return !list.Contains(newSender) })
-	assert.True(t, list.Contains(netip.MustParseAddr("192.0.2.55")))
 }
 
+// TestWatchAllowlistFileReload runs in a synctest bubble, so that an hour
+// on its clock — many times the default interval — provably passes with
+// the file changed and not read.
 func TestWatchAllowlistFileReload(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "allow.txt")
-	writeAllowFile(t, path, "203.0.113.0/24\n")
-	list := bankhook.MustIPAllowlist()
-	f, err := bankhook.WatchAllowlistFile(t.Context(), list, path, bankhook.AllowlistFileOptions{Interval: -1, Logger: slog.New(slog.DiscardHandler)})
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, f.Close()) })
+	synctest.Test(t, func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "allow.txt")
+		writeAllowFile(t, path, "203.0.113.0/24\n")
+		list := bankhook.MustIPAllowlist()
+		f, err := bankhook.WatchAllowlistFile(t.Context(), list, path, bankhook.AllowlistFileOptions{Interval: -1, Logger: slog.New(slog.DiscardHandler)})
+		require.NoError(t, err)
+		t.Cleanup(func() { require.NoError(t, f.Close()) })
 
-	// Never polled: only Reload reads the file again.
-	require.NoError(t, os.WriteFile(path, []byte("198.51.100.0/24\n"), 0o600))
-	time.Sleep(20 * time.Millisecond)
-	assert.Equal(t, []string{"203.0.113.0/24"}, prefixStrings(list))
-	require.NoError(t, f.Reload())
-	assert.Equal(t, []string{"198.51.100.0/24"}, prefixStrings(list))
+		// Never polled: only Reload reads the file again.
+		require.NoError(t, os.WriteFile(path, []byte("198.51.100.0/24\n"), 0o600))
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		assert.Equal(t, []string{"203.0.113.0/24"}, prefixStrings(list))
+		require.NoError(t, f.Reload())
+		assert.Equal(t, []string{"198.51.100.0/24"}, prefixStrings(list))
 
-	require.NoError(t, os.WriteFile(path, []byte("198.51.100.0/24\n10.0.0.0/33\n"), 0o600))
-	err = f.Reload()
-	require.ErrorContains(t, err, "line 2")
-	assert.Equal(t, []string{"198.51.100.0/24"}, prefixStrings(list))
+		require.NoError(t, os.WriteFile(path, []byte("198.51.100.0/24\n10.0.0.0/33\n"), 0o600))
+		err = f.Reload()
+		require.ErrorContains(t, err, "line 2")
+		assert.Equal(t, []string{"198.51.100.0/24"}, prefixStrings(list))
+	})
 }
 
+// TestWatchAllowlistFileStops runs in a synctest bubble: after Close, or
+// the context's end, a hundred intervals pass on its clock with the file
+// changed, and nothing reads it.
 func TestWatchAllowlistFileStops(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "allow.txt")
-	writeAllowFile(t, path, "203.0.113.0/24\n")
 	for _, how := range []string{"Close", "context"} {
 		t.Run(how, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(t.Context())
-			defer cancel()
-			list := bankhook.MustIPAllowlist()
-			f, err := bankhook.WatchAllowlistFile(ctx, list, path, bankhook.AllowlistFileOptions{Interval: time.Millisecond, Logger: slog.New(slog.DiscardHandler)})
-			require.NoError(t, err)
-			if how == "Close" {
-				require.NoError(t, f.Close())
-				require.NoError(t, f.Close(), "idempotent")
-			} else {
-				cancel()
-				require.NoError(t, f.Close(), "waits for the goroutine")
-			}
-			writeAllowFile(t, path, "198.51.100.0/24\n")
-			time.Sleep(20 * time.Millisecond)
-			assert.Equal(t, []string{"203.0.113.0/24"}, prefixStrings(list), "no longer watched")
-			writeAllowFile(t, path, "203.0.113.0/24\n")
+			synctest.Test(t, func(t *testing.T) {
+				const interval = time.Millisecond
+				path := filepath.Join(t.TempDir(), "allow.txt")
+				writeAllowFile(t, path, "203.0.113.0/24\n")
+				ctx, cancel := context.WithCancel(t.Context())
+				defer cancel()
+				list := bankhook.MustIPAllowlist()
+				f, err := bankhook.WatchAllowlistFile(ctx, list, path, bankhook.AllowlistFileOptions{Interval: interval, Logger: slog.New(slog.DiscardHandler)})
+				require.NoError(t, err)
+				if how == "Close" {
+					require.NoError(t, f.Close())
+					require.NoError(t, f.Close(), "idempotent")
+				} else {
+					cancel()
+					require.NoError(t, f.Close(), "waits for the goroutine")
+				}
+				writeAllowFile(t, path, "198.51.100.0/24\n")
+				time.Sleep(100 * interval)
+				synctest.Wait()
+				assert.Equal(t, []string{"203.0.113.0/24"}, prefixStrings(list), "no longer watched")
+			})
 		})
 	}
 }
