@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/go-json-experiment/json"
@@ -177,7 +178,8 @@ func (g *gatedFile) expect(t *testing.T, want string, err error) {
 	g.proceed <- err
 }
 
-// close lets every later write and sync go ahead and closes w.
+// close lets every later write and sync go ahead and closes w; then,
+// with w closed, nothing writes or syncs any more and g's goroutine ends.
 func (g *gatedFile) close(t *testing.T, w *Writer) {
 	t.Helper()
 	go func() {
@@ -186,6 +188,7 @@ func (g *gatedFile) close(t *testing.T, w *Writer) {
 		}
 	}()
 	require.NoError(t, w.Close())
+	close(g.arrived)
 }
 
 // writeAsync calls WriteLine in a goroutine; the channel gets its result.
@@ -306,43 +309,49 @@ func assertNotFatal(t *testing.T, w *Writer) {
 // TestWriterSyncsOverlap checks that with two syncers a batch is written
 // and synced while the one before is still syncing, that each batch is
 // answered when its own sync ends, whichever ends first, and that a third
-// batch waits for a syncer.
+// batch waits for a syncer. It runs in a synctest bubble, so that the
+// test can wait until the third line has gone as far as it can go.
 func TestWriterSyncsOverlap(t *testing.T) {
-	errDisk := errors.New("writeback failed")
-	var out downWriter // never down: a buffer the test reads while lines are written
-	a, b := newGatedFile(), newGatedFile()
-	w := newWriter(target{w: &out, files: []syncFile{a, b}}, Options{})
+	synctest.Test(t, func(t *testing.T) {
+		errDisk := errors.New("writeback failed")
+		var out downWriter // never down: a buffer the test reads while lines are written
+		a, b := newGatedFile(), newGatedFile()
+		w := newWriter(target{w: &out, files: []syncFile{a, b}}, Options{})
 
-	first := writeAsync(t.Context(), w, "1")
-	require.Equal(t, "sync", a.hold(t)) // batch 1 is written and syncing through a
-	second := writeAsync(t.Context(), w, "2")
-	require.Equal(t, "sync", b.hold(t)) // batch 2 too, through b, meanwhile
-	assert.Equal(t, "1\n2\n", out.String())
+		first := writeAsync(t.Context(), w, "1")
+		require.Equal(t, "sync", a.hold(t)) // batch 1 is written and syncing through a
+		second := writeAsync(t.Context(), w, "2")
+		require.Equal(t, "sync", b.hold(t)) // batch 2 too, through b, meanwhile
+		assert.Equal(t, "1\n2\n", out.String())
 
-	third := writeAsync(t.Context(), w, "3")
-	time.Sleep(20 * time.Millisecond)
-	assert.Equal(t, "1\n2\n", out.String(), "no syncer is idle: batch 3 waits")
+		third := writeAsync(t.Context(), w, "3")
+		synctest.Wait() // batch 3 has gone as far as it can
+		require.Zero(t, len(w.queue), "the committer took line 3")
+		assert.Equal(t, "1\n2\n", out.String(), "no syncer is idle: batch 3 waits")
+		assert.True(t, pendingResult(third))
 
-	b.proceed <- nil
-	require.NoError(t, <-second, "batch 2 is answered when its own sync ends")
-	assert.True(t, pendingResult(first), "batch 1 is still syncing")
-	require.Equal(t, "sync", b.hold(t)) // batch 3, through b
-	assert.Equal(t, "1\n2\n3\n", out.String())
+		b.proceed <- nil
+		require.NoError(t, <-second, "batch 2 is answered when its own sync ends")
+		assert.True(t, pendingResult(first), "batch 1 is still syncing")
+		require.Equal(t, "sync", b.hold(t)) // batch 3, through b
+		assert.Equal(t, "1\n2\n3\n", out.String())
 
-	a.proceed <- errDisk
-	err := <-first
-	require.ErrorIs(t, err, errDisk, "a failed sync fails its own batch")
-	require.ErrorIs(t, err, ErrOutcomeUnknown)
-	b.proceed <- nil
-	require.ErrorIs(t, <-third, ErrOutcomeUnknown,
-		"a batch answered once the writer stopped taking lines fails too, even though its own sync succeeded")
+		a.proceed <- errDisk
+		err := <-first
+		require.ErrorIs(t, err, errDisk, "a failed sync fails its own batch")
+		require.ErrorIs(t, err, ErrOutcomeUnknown)
+		b.proceed <- nil
+		require.ErrorIs(t, <-third, ErrOutcomeUnknown,
+			"a batch answered once the writer stopped taking lines fails too, even though its own sync succeeded")
 
-	go func() {
-		for range a.arrived {
-			a.proceed <- nil
-		}
-	}()
-	b.close(t, w)
+		go func() {
+			for range a.arrived {
+				a.proceed <- nil
+			}
+		}()
+		b.close(t, w)
+		close(a.arrived)
+	})
 }
 
 // failingWriter writes half of its first write, then fails it.
