@@ -72,7 +72,7 @@ func stopStage(s *deadlineScene)         { s.stop() }
 func waitDone(s *deadlineScene)          { <-s.ctx.Done() }
 func cancelParent(s *deadlineScene) {
 	s.cancelParent(errClientGone)
-	time.Sleep(time.Millisecond) // let any propagation goroutine run
+	synctest.Wait() // any propagation goroutine has run
 }
 func sleep(d time.Duration) deadlineStep { return func(*deadlineScene) { time.Sleep(d) } }
 

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -64,39 +65,47 @@ func TestDedupeCompleteRetried(t *testing.T) {
 // handled event before the handler's deadline, the 2xx goes out all the
 // same (the event was handled), the failure is logged with the key and
 // reported, and the key stays reserved (a retry meets 409 in_flight)
-// until its lease ends; a delivery after that is handled again.
+// until its lease ends; a delivery after that is handled again. It runs
+// in a synctest bubble: the deadline, the retries' pauses and the store's
+// lease are on its clock, which the test moves to just before the lease
+// ends, then past it.
 func TestDedupeCompleteFailsPastDeadline(t *testing.T) {
-	store := &stallingStore{LRUStore: bankhook.NewLRUStore(0)}
-	store.failures.Store(1 << 30)
-	var failed []string
-	var calls atomic.Int32
-	var logs syncBuffer
-	const deadline, lease = 100 * time.Millisecond, 300 * time.Millisecond
-	allow, err := bankhook.NewIPAllowlist("192.0.2.0/24") // httptest's sender
-	require.NoError(t, err)
-	h, err := bankhook.NewReceiver(decodeDedupeEvent, func(context.Context, *dedupeEvent) error {
-		calls.Add(1)
-		return nil
-	}, bankhook.ReceiverOptions{
-		Allow:    allow,
-		Observer: bankhook.ObserverFuncs{OnStoreFailed: func(_ *http.Request, f bankhook.StoreFailure) { failed = append(failed, f.Op) }},
-		Dedupe:   bankhook.DedupeOptions{Store: store, FailClosed: true, Lease: lease, Logger: slog.New(slog.NewTextHandler(&logs, nil))},
-		Deadline: deadline,
-	})
-	require.NoError(t, err)
-	start := time.Now()
-	assert.Equal(t, http.StatusOK, deliver(h, dedupeBody("a")).Code)
-	assert.GreaterOrEqual(t, time.Since(start), deadline, "Complete retried until the deadline")
-	assert.Greater(t, store.completes.Load(), int32(2))
-	assert.Equal(t, []string{"complete"}, failed)
-	assert.Contains(t, logs.String(), "bankhook: dedupe complete failed; a retry may be handled again")
-	assert.Contains(t, logs.String(), "key=evt:a")
+	synctest.Test(t, func(t *testing.T) {
+		store := &stallingStore{LRUStore: bankhook.NewLRUStore(0)}
+		store.failures.Store(1 << 30)
+		var failed []string
+		var calls atomic.Int32
+		var logs syncBuffer
+		const deadline, lease = 100 * time.Millisecond, 300 * time.Millisecond
+		allow, err := bankhook.NewIPAllowlist("192.0.2.0/24") // httptest's sender
+		require.NoError(t, err)
+		h, err := bankhook.NewReceiver(decodeDedupeEvent, func(context.Context, *dedupeEvent) error {
+			calls.Add(1)
+			return nil
+		}, bankhook.ReceiverOptions{
+			Allow:    allow,
+			Observer: bankhook.ObserverFuncs{OnStoreFailed: func(_ *http.Request, f bankhook.StoreFailure) { failed = append(failed, f.Op) }},
+			Dedupe:   bankhook.DedupeOptions{Store: store, FailClosed: true, Lease: lease, Logger: slog.New(slog.NewTextHandler(&logs, nil))},
+			Deadline: deadline,
+		})
+		require.NoError(t, err)
+		start := time.Now() // the key is reserved now, when no time has passed
+		assert.Equal(t, http.StatusOK, deliver(h, dedupeBody("a")).Code)
+		assert.GreaterOrEqual(t, time.Since(start), deadline, "Complete retried until the deadline")
+		assert.Greater(t, store.completes.Load(), int32(2))
+		assert.Equal(t, []string{"complete"}, failed)
+		assert.Contains(t, logs.String(), "bankhook: dedupe complete failed; a retry may be handled again")
+		assert.Contains(t, logs.String(), "key=evt:a")
 
-	problemOf(t, deliver(h, dedupeBody("a")), http.StatusConflict, bankhook.ReasonInFlight)
-	store.failures.Store(0)
-	time.Sleep(lease) // the lease ends: the key can be taken again
-	assert.Equal(t, http.StatusOK, deliver(h, dedupeBody("a")).Code)
-	assert.Equal(t, int32(2), calls.Load(), "handled again once the lease ended, as logged")
+		problemOf(t, deliver(h, dedupeBody("a")), http.StatusConflict, bankhook.ReasonInFlight)
+		store.failures.Store(0)
+		// A millisecond before the lease ends, the key is still reserved.
+		time.Sleep(lease - time.Since(start) - time.Millisecond)
+		problemOf(t, deliver(h, dedupeBody("a")), http.StatusConflict, bankhook.ReasonInFlight)
+		time.Sleep(time.Millisecond) // the lease ends: the key can be taken again
+		assert.Equal(t, http.StatusOK, deliver(h, dedupeBody("a")).Code)
+		assert.Equal(t, int32(2), calls.Load(), "handled again once the lease ended, as logged")
+	})
 }
 
 // TestPostpone: a handler that cannot tell yet whether it handled the
