@@ -298,8 +298,13 @@ func TestServeReadyz(t *testing.T) {
 		c := redis.NewClient(&redis.Options{Addr: addr})
 		defer c.Close()
 		require.NoError(t, c.ClientPause(t.Context(), 6*time.Second).Err())
-		time.Sleep(1100 * time.Millisecond) // past the cached answer
-		a := readyz(s)
+		// Not ready once the cached answer is out of date, while the pause
+		// lasts.
+		var a answer
+		waitFor(t, "not ready", func() bool {
+			a = readyz(s)
+			return a.status != http.StatusOK
+		})
 		assert.Equal(t, http.StatusServiceUnavailable, a.status)
 		assert.Equal(t, "not ready: redis\n", a.body)
 		waitFor(t, "ready again", func() bool { return readyz(s).status == http.StatusOK })
