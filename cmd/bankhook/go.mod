@@ -5,6 +5,7 @@ go 1.26.0
 require (
 	github.com/bankhook/bankhook v0.0.0
 	github.com/bankhook/bankhook/extra/bankhookprom v0.0.0
+	github.com/bankhook/bankhook/redisstore v0.0.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/go-json-experiment/json v1.27.2
 	github.com/prometheus/client_golang v1.25.0
@@ -33,4 +34,5 @@ require (
 replace (
 	github.com/bankhook/bankhook => ../..
 	github.com/bankhook/bankhook/extra/bankhookprom => ../../extra/bankhookprom
+	github.com/bankhook/bankhook/redisstore => ../../redisstore
 )
