@@ -21,7 +21,7 @@ func (c *serveConfig) readSecrets(set map[string]bool, getenv func(string) strin
 	case set["token"] && set["token-file"]:
 		return errors.New("--token and --token-file both give the token: give one")
 	case set["token"]:
-		if c.token == "" {
+		if c.Token == "" {
 			return errors.New("--token: empty secret")
 		}
 		c.warnings = append(c.warnings, "--token: the secret shows in ps, /proc/PID/cmdline and shell history; use --token-file FILE or "+envToken)
@@ -30,23 +30,23 @@ func (c *serveConfig) readSecrets(set map[string]bool, getenv func(string) strin
 		if err != nil {
 			return err
 		}
-		c.token = token
+		c.Token = token
 		if warning != "" {
 			c.warnings = append(c.warnings, warning)
 		}
 	default:
-		c.token = getenv(envToken)
+		c.Token = getenv(envToken)
 	}
 	switch {
 	case set["redis"]:
-		if c.redis == "" {
+		if c.Redis == "" {
 			return errors.New("--redis: empty address")
 		}
-		if hasPassword(c.redis) {
+		if hasPassword(c.Redis) {
 			c.warnings = append(c.warnings, "--redis: the URL's password shows in ps, /proc/PID/cmdline and shell history; give the URL in "+envRedisURL)
 		}
 	default:
-		c.redis = getenv(envRedisURL)
+		c.Redis = getenv(envRedisURL)
 	}
 	return nil
 }
@@ -105,9 +105,9 @@ func hasPassword(addr string) bool {
 // --forward; standard output of another kind only with --dev.
 func (c *serveConfig) checkDurable(stdout io.Writer) error {
 	switch {
-	case c.out == "" && c.forward == "":
+	case c.Out == "" && c.Forward == "":
 		return errors.New("--out: no durable output for events: give --out FILE (each event is appended and synced before the bank is answered) or --forward URL")
-	case c.out == "-" && !c.dev && !isRegularFile(stdout):
+	case c.Out == "-" && !c.Dev && !isRegularFile(stdout):
 		return errors.New("--out -: standard output is not a file (a pipe, a terminal, journald or a log driver may drop lines after the bank got its 2xx): give --out FILE, or redirect standard output to a file")
 	}
 	return nil

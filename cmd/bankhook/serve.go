@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/time/rate"
@@ -23,9 +22,9 @@ import (
 	"github.com/bankhook/bankhook/bankhub"
 	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/bunq/bunqapi"
+	"github.com/bankhook/bankhook/cmd/bankhook/internal/gateway"
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/inspect"
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/output"
-	"github.com/bankhook/bankhook/redisstore"
 )
 
 // serveUsage is serve's usage text. The dedupe store's TTL and capacity it
@@ -123,33 +122,6 @@ count held back since the last (suppressed=N). SIGINT or SIGTERM finishes
 the requests in flight, then exits.
 `
 
-// Server limits: a slow or oversized request cannot hold a connection.
-const (
-	readHeaderTimeout = 5 * time.Second
-	// readTimeout bounds reading a request, its body included.
-	readTimeout    = 15 * time.Second
-	idleTimeout    = 60 * time.Second
-	maxHeaderBytes = 64 << 10
-	// requestWorstCase is the longest one request can take from its
-	// first byte to its answer: reading it, reserving its key, the
-	// handler's deadline (writing the line waits no longer), and the last
-	// call that records the key as done.
-	requestWorstCase = readTimeout + redisstore.DefaultTimeout + bankhook.DefaultDeadline + redisstore.DefaultTimeout
-	// writeTimeout and shutdownTimeout outlast it, so that no request is
-	// cut off before its answer: the first bounds a connection's response
-	// (counted from the end of its header), the second the wait for
-	// requests in flight on SIGTERM.
-	writeTimeout    = requestWorstCase + 5*time.Second
-	shutdownTimeout = requestWorstCase + 5*time.Second
-	// redisDialTimeout bounds the check that --redis answers at startup.
-	redisDialTimeout = 5 * time.Second
-	// defaultMaxConns is --max-conns' default.
-	defaultMaxConns = 1024
-)
-
-// devRanges are the addresses --dev allows: this machine only.
-var devRanges = []string{"127.0.0.0/8", "::1/128"}
-
 // Environment variables serve reads its secrets from, so that they stay
 // out of ps and shell history.
 const (
@@ -157,69 +129,63 @@ const (
 	envRedisURL = "BANKHOOK_REDIS_URL"
 )
 
-// serveConfig is serve's validated command line.
+// recoverMaxAge is the age of the oldest failed callback recovery
+// re-sends, which the usage text names.
+const recoverMaxAge = gateway.RecoverMaxAge
+
+// serveConfig is serve's validated command line: the gateway's settings,
+// the address its listener listens on, and what only the command line
+// has.
 type serveConfig struct {
-	addr         string
-	bunqPath     string
-	bankhubPath  string
-	bunqAllow    []string
-	bankhubAllow []string
-	trustedProxy []string
-	token        string
-	rate         rate.Limit
-	burst        int
-	maxBody      int64
-	redis        string
-	out          string
-	forward      string
-	tlsCert      string
-	tlsKey       string
-	inspect      string        // the inspector's address; "" for none
-	inspectDev   bool          // inspect is --dev's default, not a choice
-	bunqContext  string        // --bunq-context: the API context recovery runs with; "" for no recovery
-	bunqRecover  time.Duration // --bunq-recover: the interval between recovery passes
-	bunqURL      string        // --bunq-url: the callback URL serve receives at; recovery re-sends only its failures
-	allowFile    string        // --allow-file: both banks' senders, reloaded
-	dev          bool          // --dev: devRanges are allowed too
-	metrics      string        // --metrics: host:port of the metrics listener
-	tokenFile    string        // --token-file: where token was read from
-	failOpen     bool          // --dedupe-fail-open: handle events while the store fails
-	capacity     int           // --dedupe-capacity: keys of each in-memory dedupe store
-	maxConns     int           // --max-conns: concurrent connections on --addr
-	warnings     []string      // what serve logs as warnings at start: unsafe choices it accepted
+	gateway.Config
+	addr      string   // --addr: host:port of the banks' listener
+	tokenFile string   // --token-file: where Token was read from
+	warnings  []string // what serve logs as warnings at start: unsafe choices it accepted
+}
+
+// serveFlags are the flags that fill no serveConfig field directly.
+type serveFlags struct {
+	allow, trustProxy *string
+	dev               *bool
+	rate              *float64
+}
+
+// register defines serve's flags on fs, filling c where a flag is a field.
+func (c *serveConfig) register(fs *flag.FlagSet) serveFlags {
+	f := serveFlags{
+		allow:      fs.String("allow", "", "`CIDR`s or addresses (comma-separated) allowed to send, replacing both banks' published addresses (bunq "+strings.Join(bunq.ProductionRanges(), ", ")+"; bankHub "+strings.Join(bankhub.ProductionIPs(), ", ")+")"),
+		dev:        fs.Bool("dev", false, "for trials on this machine: also allow its own addresses ("+strings.Join(gateway.DevRanges, ", ")+"), write events to standard output unless --out is given, and run the inspector"),
+		trustProxy: fs.String("trust-proxy", "", "`CIDR`s or addresses (comma-separated) of reverse proxies whose X-Forwarded-For is believed"),
+		rate:       fs.Float64("rate", 0, fmt.Sprintf("requests a second allowed per client address and bank (0 means %v)", float64(bankhook.DefaultRate))),
+	}
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "`host:port` to listen on (port 0 picks a free one)")
+	fs.StringVar(&c.BunqPath, "bunq-path", "/bunq", "`path` of the bunq endpoint; empty disables it")
+	fs.StringVar(&c.BankhubPath, "bankhub-path", "/bankhub", "`path` of the bankHub endpoint; empty disables it")
+	fs.StringVar(&c.Token, "token", "", "`secret` both endpoints require as ?token=secret; shows in ps: prefer --token-file or "+envToken)
+	fs.StringVar(&c.tokenFile, "token-file", "", "`file` holding the secret both endpoints require as ?token=secret (default: $"+envToken+")")
+	fs.BoolVar(&c.FailOpen, "dedupe-fail-open", false, "while the dedupe store fails, handle events without dedupe (an event may be written twice) instead of answering 503")
+	fs.IntVar(&c.Capacity, "dedupe-capacity", bankhook.DefaultLRUCapacity, "`keys` each bank's in-memory dedupe store remembers; a key evicted before 72 h is counted and logged")
+	fs.IntVar(&c.MaxConns, "max-conns", gateway.DefaultMaxConns, "concurrent connections accepted on --addr; more wait to be accepted")
+	fs.IntVar(&c.Burst, "burst", 0, fmt.Sprintf("burst of requests allowed per client address and bank (0 means %d)", bankhook.DefaultBurst))
+	fs.Int64Var(&c.MaxBody, "max-body", 0, fmt.Sprintf("largest body accepted, in `bytes` (0 means %d)", bankhook.DefaultMaxBody))
+	fs.StringVar(&c.Redis, "redis", "", "Redis `address` (host:port or redis:// URL) of the dedupe store shared by both endpoints and by every replica (default $"+envRedisURL+", else in memory)")
+	fs.StringVar(&c.Out, "out", "", "`file` the event lines are appended to and synced, and read back on start; - is standard output (default - with --dev, else required unless --forward)")
+	fs.StringVar(&c.Forward, "forward", "", "`URL` each event line is POSTed to before the bank is acknowledged")
+	fs.StringVar(&c.TLSCert, "tls-cert", "", "certificate chain `file` (PEM) to serve HTTPS with; needs --tls-key")
+	fs.StringVar(&c.TLSKey, "tls-key", "", "private key `file` (PEM) of --tls-cert")
+	fs.StringVar(&c.Inspect, "inspect", "", "serve the delivery inspector on `host:port`, a loopback address (with --dev: "+inspect.DefaultAddr+"; off turns it off)")
+	fs.StringVar(&c.BunqContext, "bunq-context", "", "bunq API context `file` (from bankhook bunq login): re-send bunq's failed callbacks every --bunq-recover")
+	fs.StringVar(&c.BunqURL, "bunq-url", "", "the callback `URL` serve receives bunq's callbacks at (bankhook bunq subscribe --url); needs --bunq-context, and recovery re-sends only its failures")
+	fs.DurationVar(&c.BunqRecover, "bunq-recover", 0, fmt.Sprintf("`interval` between passes re-sending bunq's failed callbacks; needs --bunq-context (0 means %v)", bunqapi.DefaultRecoverInterval))
+	fs.StringVar(&c.AllowFile, "allow-file", "", "`file` of CIDRs or addresses allowed to send (one a line, # comments), replacing both banks' published addresses like --allow; read again on SIGHUP and when it changes")
+	fs.StringVar(&c.Metrics, "metrics", "", "`host:port` to serve Prometheus metrics on, at /metrics (for example 127.0.0.1:9464); never the banks' port")
+	return f
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("serve", serveUsage)
-	var (
-		c          serveConfig
-		allow      = fs.String("allow", "", "`CIDR`s or addresses (comma-separated) allowed to send, replacing both banks' published addresses (bunq "+strings.Join(bunq.ProductionRanges(), ", ")+"; bankHub "+strings.Join(bankhub.ProductionIPs(), ", ")+")")
-		dev        = fs.Bool("dev", false, "for trials on this machine: also allow its own addresses ("+strings.Join(devRanges, ", ")+"), write events to standard output unless --out is given, and run the inspector")
-		trustProxy = fs.String("trust-proxy", "", "`CIDR`s or addresses (comma-separated) of reverse proxies whose X-Forwarded-For is believed")
-		rateFlag   = fs.Float64("rate", 0, fmt.Sprintf("requests a second allowed per client address and bank (0 means %v)", float64(bankhook.DefaultRate)))
-	)
-	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "`host:port` to listen on (port 0 picks a free one)")
-	fs.StringVar(&c.bunqPath, "bunq-path", "/bunq", "`path` of the bunq endpoint; empty disables it")
-	fs.StringVar(&c.bankhubPath, "bankhub-path", "/bankhub", "`path` of the bankHub endpoint; empty disables it")
-	fs.StringVar(&c.token, "token", "", "`secret` both endpoints require as ?token=secret; shows in ps: prefer --token-file or "+envToken)
-	fs.StringVar(&c.tokenFile, "token-file", "", "`file` holding the secret both endpoints require as ?token=secret (default: $"+envToken+")")
-	fs.BoolVar(&c.failOpen, "dedupe-fail-open", false, "while the dedupe store fails, handle events without dedupe (an event may be written twice) instead of answering 503")
-	fs.IntVar(&c.capacity, "dedupe-capacity", bankhook.DefaultLRUCapacity, "`keys` each bank's in-memory dedupe store remembers; a key evicted before 72 h is counted and logged")
-	fs.IntVar(&c.maxConns, "max-conns", defaultMaxConns, "concurrent connections accepted on --addr; more wait to be accepted")
-	fs.IntVar(&c.burst, "burst", 0, fmt.Sprintf("burst of requests allowed per client address and bank (0 means %d)", bankhook.DefaultBurst))
-	fs.Int64Var(&c.maxBody, "max-body", 0, fmt.Sprintf("largest body accepted, in `bytes` (0 means %d)", bankhook.DefaultMaxBody))
-	fs.StringVar(&c.redis, "redis", "", "Redis `address` (host:port or redis:// URL) of the dedupe store shared by both endpoints and by every replica (default $"+envRedisURL+", else in memory)")
-	fs.StringVar(&c.out, "out", "", "`file` the event lines are appended to and synced, and read back on start; - is standard output (default - with --dev, else required unless --forward)")
-	fs.StringVar(&c.forward, "forward", "", "`URL` each event line is POSTed to before the bank is acknowledged")
-	fs.StringVar(&c.tlsCert, "tls-cert", "", "certificate chain `file` (PEM) to serve HTTPS with; needs --tls-key")
-	fs.StringVar(&c.tlsKey, "tls-key", "", "private key `file` (PEM) of --tls-cert")
-	fs.StringVar(&c.inspect, "inspect", "", "serve the delivery inspector on `host:port`, a loopback address (with --dev: "+inspect.DefaultAddr+"; off turns it off)")
-	fs.StringVar(&c.bunqContext, "bunq-context", "", "bunq API context `file` (from bankhook bunq login): re-send bunq's failed callbacks every --bunq-recover")
-	fs.StringVar(&c.bunqURL, "bunq-url", "", "the callback `URL` serve receives bunq's callbacks at (bankhook bunq subscribe --url); needs --bunq-context, and recovery re-sends only its failures")
-	fs.DurationVar(&c.bunqRecover, "bunq-recover", 0, fmt.Sprintf("`interval` between passes re-sending bunq's failed callbacks; needs --bunq-context (0 means %v)", bunqapi.DefaultRecoverInterval))
-	fs.StringVar(&c.allowFile, "allow-file", "", "`file` of CIDRs or addresses allowed to send (one a line, # comments), replacing both banks' published addresses like --allow; read again on SIGHUP and when it changes")
-	fs.StringVar(&c.metrics, "metrics", "", "`host:port` to serve Prometheus metrics on, at /metrics (for example 127.0.0.1:9464); never the banks' port")
-
+	var c serveConfig
+	f := c.register(fs)
 	positional, code, ok := parseFlags(fs, args, stdout, stderr)
 	if !ok {
 		return code
@@ -229,39 +195,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-
-	c.bunqAllow = bunq.ProductionRanges()
-	c.bankhubAllow = bankhub.ProductionIPs()
-	if set["allow"] {
-		entries := splitList(*allow)
-		if len(entries) == 0 {
-			return usageError(fs, stderr, "--allow: no address given")
-		}
-		c.bunqAllow, c.bankhubAllow = entries, slices.Clone(entries)
-	}
-	c.dev = *dev
-	if *dev {
-		c.bunqAllow = append(c.bunqAllow, devRanges...)
-		c.bankhubAllow = append(c.bankhubAllow, devRanges...)
-		if !set["inspect"] {
-			c.inspect, c.inspectDev = inspect.DefaultAddr, true
-		}
-		if !set["out"] && !set["forward"] {
-			c.out = "-"
-		}
-	}
-	if c.inspect == "off" {
-		c.inspect = ""
-	}
-	c.trustedProxy = splitList(*trustProxy)
-	c.rate = rate.Limit(*rateFlag)
-	if err := c.readSecrets(set, os.Getenv); err != nil {
-		return usageError(fs, stderr, "%v", err)
-	}
-	if err := c.validate(set); err != nil {
-		return usageError(fs, stderr, "%v", err)
-	}
-	if err := c.checkDurable(stdout); err != nil {
+	if err := c.fill(set, f, stdout); err != nil {
 		return usageError(fs, stderr, "%v", err)
 	}
 
@@ -279,92 +213,151 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// fill completes c from the flags set and those of f, the secrets and
+// --dev's defaults, and validates it: every error is a usage error.
+func (c *serveConfig) fill(set map[string]bool, f serveFlags, stdout io.Writer) error {
+	c.BunqAllow = bunq.ProductionRanges()
+	c.BankhubAllow = bankhub.ProductionIPs()
+	if set["allow"] {
+		entries := splitList(*f.allow)
+		if len(entries) == 0 {
+			return errors.New("--allow: no address given")
+		}
+		c.BunqAllow, c.BankhubAllow = entries, slices.Clone(entries)
+	}
+	c.Dev = *f.dev
+	if c.Dev {
+		c.BunqAllow = append(c.BunqAllow, gateway.DevRanges...)
+		c.BankhubAllow = append(c.BankhubAllow, gateway.DevRanges...)
+		if !set["inspect"] {
+			c.Inspect, c.InspectOptional = inspect.DefaultAddr, true
+		}
+		if !set["out"] && !set["forward"] {
+			c.Out = "-"
+		}
+	}
+	if c.Inspect == "off" {
+		c.Inspect = ""
+	}
+	c.TrustedProxies = splitList(*f.trustProxy)
+	c.Rate = rate.Limit(*f.rate)
+	if err := c.readSecrets(set, os.Getenv); err != nil {
+		return err
+	}
+	if err := c.validate(set); err != nil {
+		return err
+	}
+	return c.checkDurable(stdout)
+}
+
+// run builds the gateway, listens on --addr and serves until ctx ends,
+// then shuts down gracefully. The error is for a server that could not
+// start or stop cleanly.
+func (c *serveConfig) run(ctx context.Context, logger *slog.Logger, stdout io.Writer) error {
+	g, err := gateway.New(ctx, c.Config, gateway.Options{Logger: logger, Stdout: stdout, UserAgent: userAgent()})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return errors.Join(err, g.Close())
+	}
+	err = g.Serve(ctx, ln)
+	return errors.Join(err, g.Close())
+}
+
 // validate checks what can be checked without touching the network or
 // the file system: every mistake found here is a usage error.
 func (c *serveConfig) validate(set map[string]bool) error {
 	if _, _, err := net.SplitHostPort(c.addr); err != nil {
 		return fmt.Errorf("--addr %q: want host:port: %w", c.addr, err)
 	}
-	for _, p := range []struct{ flag, path string }{{"--bunq-path", c.bunqPath}, {"--bankhub-path", c.bankhubPath}} {
+	for _, p := range []struct{ flag, path string }{{"--bunq-path", c.BunqPath}, {"--bankhub-path", c.BankhubPath}} {
 		if err := checkEndpointPath(p.path); err != nil {
 			return fmt.Errorf("%s %q: %w", p.flag, p.path, err)
 		}
 	}
 	switch {
-	case c.bunqPath == "" && c.bankhubPath == "":
+	case c.BunqPath == "" && c.BankhubPath == "":
 		return errors.New("--bunq-path and --bankhub-path are both empty: nothing to serve")
-	case c.bunqPath != "" && c.bunqPath == c.bankhubPath:
-		return fmt.Errorf("--bunq-path and --bankhub-path are both %q", c.bunqPath)
+	case c.BunqPath != "" && c.BunqPath == c.BankhubPath:
+		return fmt.Errorf("--bunq-path and --bankhub-path are both %q", c.BunqPath)
 	}
-	if _, err := bankhook.NewIPAllowlist(c.bunqAllow...); err != nil {
+	if _, err := bankhook.NewIPAllowlist(c.BunqAllow...); err != nil {
 		return fmt.Errorf("--allow: %w", err)
 	}
-	if _, err := bankhook.NewIPAllowlist(c.bankhubAllow...); err != nil {
+	if _, err := bankhook.NewIPAllowlist(c.BankhubAllow...); err != nil {
 		return fmt.Errorf("--allow: %w", err)
 	}
 	if set["allow-file"] {
 		switch {
-		case c.allowFile == "":
+		case c.AllowFile == "":
 			return errors.New("--allow-file: empty file name")
 		case set["allow"]:
 			return errors.New("--allow and --allow-file both name the senders: give one")
 		}
 	}
 	if set["metrics"] {
-		if _, _, err := net.SplitHostPort(c.metrics); err != nil {
-			return fmt.Errorf("--metrics %q: want host:port: %w", c.metrics, err)
+		if _, _, err := net.SplitHostPort(c.Metrics); err != nil {
+			return fmt.Errorf("--metrics %q: want host:port: %w", c.Metrics, err)
 		}
-		if _, port, _ := net.SplitHostPort(c.metrics); c.metrics == c.addr && port != "0" {
-			return fmt.Errorf("--metrics %q: the banks' address (--addr); metrics need a listener of their own", c.metrics)
+		if _, port, _ := net.SplitHostPort(c.Metrics); c.Metrics == c.addr && port != "0" {
+			return fmt.Errorf("--metrics %q: the banks' address (--addr); metrics need a listener of their own", c.Metrics)
 		}
 	}
 	if set["trust-proxy"] {
-		if len(c.trustedProxy) == 0 {
+		if len(c.TrustedProxies) == 0 {
 			return errors.New("--trust-proxy: no address given")
 		}
-		if _, err := bankhook.NewIPAllowlist(c.trustedProxy...); err != nil {
+		if _, err := bankhook.NewIPAllowlist(c.TrustedProxies...); err != nil {
 			return fmt.Errorf("--trust-proxy: %w", err)
 		}
 	}
-	if c.rate < 0 || math.IsNaN(float64(c.rate)) {
-		return fmt.Errorf("--rate %v: want a positive number of requests a second", float64(c.rate))
+	return c.validateLimits(set)
+}
+
+// validateLimits checks the limits, the outputs and what runs beside the
+// receivers, for validate.
+func (c *serveConfig) validateLimits(set map[string]bool) error {
+	if c.Rate < 0 || math.IsNaN(float64(c.Rate)) {
+		return fmt.Errorf("--rate %v: want a positive number of requests a second", float64(c.Rate))
 	}
-	if c.burst < 0 {
-		return fmt.Errorf("--burst %d: want a positive number of requests", c.burst)
+	if c.Burst < 0 {
+		return fmt.Errorf("--burst %d: want a positive number of requests", c.Burst)
 	}
-	if c.maxBody < 0 {
-		return fmt.Errorf("--max-body %d: want a positive number of bytes", c.maxBody)
+	if c.MaxBody < 0 {
+		return fmt.Errorf("--max-body %d: want a positive number of bytes", c.MaxBody)
 	}
-	if set["out"] && c.out == "" {
+	if set["out"] && c.Out == "" {
 		return errors.New("--out: empty file name (use - for standard output)")
 	}
-	if c.dev && c.token == "" && !isLoopbackAddr(c.addr) {
+	if c.Dev && c.Token == "" && !isLoopbackAddr(c.addr) {
 		return fmt.Errorf("--dev on --addr %s, which is not loopback: anyone who reaches it could send events; give a token (--token-file or %s), or listen on 127.0.0.1", c.addr, envToken)
 	}
-	if c.capacity <= 0 {
-		return fmt.Errorf("--dedupe-capacity %d: want a positive number of keys", c.capacity)
+	if c.Capacity <= 0 {
+		return fmt.Errorf("--dedupe-capacity %d: want a positive number of keys", c.Capacity)
 	}
-	if c.maxConns <= 0 {
-		return fmt.Errorf("--max-conns %d: want a positive number of connections", c.maxConns)
+	if c.MaxConns <= 0 {
+		return fmt.Errorf("--max-conns %d: want a positive number of connections", c.MaxConns)
 	}
-	if c.failOpen {
+	if c.FailOpen {
 		c.warnings = append(c.warnings, "--dedupe-fail-open: while the dedupe store fails, events are handled without dedupe, and an event may be written twice")
 	}
-	if c.redis != "" && strings.Contains(c.redis, "://") {
-		if _, err := redis.ParseURL(c.redis); err != nil {
+	if c.Redis != "" && strings.Contains(c.Redis, "://") {
+		if _, err := redis.ParseURL(c.Redis); err != nil {
 			return fmt.Errorf("--redis: %w", err)
 		}
 	}
 	if set["forward"] {
-		u, err := url.Parse(c.forward)
+		u, err := url.Parse(c.Forward)
 		if err != nil {
 			return fmt.Errorf("--forward: %w", err)
 		}
 		if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("--forward %q: want an http:// or https:// URL", c.forward)
+			return fmt.Errorf("--forward %q: want an http:// or https:// URL", c.Forward)
 		}
 	}
-	if (c.tlsCert == "") != (c.tlsKey == "") {
+	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("--tls-cert and --tls-key go together: give both or neither")
 	}
 	if err := c.validateInspect(); err != nil {
@@ -376,17 +369,17 @@ func (c *serveConfig) validate(set map[string]bool) error {
 // validateInspect checks --inspect: a loopback address, never the banks'
 // port.
 func (c *serveConfig) validateInspect() error {
-	if c.inspect == "" {
+	if c.Inspect == "" {
 		return nil
 	}
-	what := "--inspect " + strconv.Quote(c.inspect)
-	if c.inspectDev {
-		what = "--dev's inspector address " + c.inspect
+	what := "--inspect " + strconv.Quote(c.Inspect)
+	if c.InspectOptional {
+		what = "--dev's inspector address " + c.Inspect
 	}
-	if err := inspect.CheckAddr(c.inspect); err != nil {
+	if err := inspect.CheckAddr(c.Inspect); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	_, port, _ := net.SplitHostPort(c.inspect)
+	_, port, _ := net.SplitHostPort(c.Inspect)
 	_, bankPort, _ := net.SplitHostPort(c.addr)
 	p, _ := net.LookupPort("tcp", port)
 	bp, err := net.LookupPort("tcp", bankPort)
@@ -407,14 +400,70 @@ func checkEndpointPath(p string) error {
 		return errors.New("must start with /")
 	case strings.ContainsAny(p, "{}?#% \t\r\n"):
 		return errors.New("must be a plain path, without braces, escapes, query, fragment or spaces")
-	case p == healthzPath || p == readyzPath:
+	case p == gateway.HealthzPath || p == gateway.ReadyzPath:
 		return errors.New("is a health check's path")
 	}
 	return nil
 }
 
-// The health checks: they answer GET from anyone.
-const (
-	healthzPath = "/healthz" // liveness: 200 while the process serves
-	readyzPath  = "/readyz"  // readiness: 200 while the store and output can be used
-)
+// validateRecovery checks --bunq-context, --bunq-recover and --bunq-url
+// and fills in the default interval.
+func (c *serveConfig) validateRecovery(set map[string]bool) error {
+	switch {
+	case set["bunq-context"] && c.BunqContext == "":
+		return errors.New("--bunq-context: empty file name")
+	case set["bunq-recover"] && c.BunqContext == "":
+		return errors.New("--bunq-recover needs --bunq-context, the API context to re-send failed callbacks with")
+	case set["bunq-url"] && c.BunqContext == "":
+		return errors.New("--bunq-url needs --bunq-context: it says which failed callbacks recovery re-sends")
+	case c.BunqContext != "" && c.BunqURL == "":
+		return errors.New("--bunq-context needs --bunq-url, the callback URL serve receives at (the --url given to bankhook bunq subscribe): recovery re-sends only its failed callbacks")
+	case c.BunqRecover < 0 || (c.BunqRecover > 0 && c.BunqRecover < bunqapi.MinRecoverInterval):
+		return fmt.Errorf("--bunq-recover %v: want at least %v", c.BunqRecover, bunqapi.MinRecoverInterval)
+	}
+	if c.BunqURL != "" {
+		if err := c.checkBunqURL(); err != nil {
+			return fmt.Errorf("--bunq-url: %w", err)
+		}
+	}
+	if c.BunqContext != "" && c.BunqRecover == 0 {
+		c.BunqRecover = bunqapi.DefaultRecoverInterval
+	}
+	return nil
+}
+
+// checkBunqURL checks --bunq-url: an https URL, or with --dev an http URL
+// on a loopback host; with --token, its token must be that one, or serve
+// would refuse bunq's callbacks to it. Its errors never quote the URL,
+// whose query holds the token.
+func (c *serveConfig) checkBunqURL() error {
+	u, err := url.Parse(c.BunqURL)
+	if err != nil {
+		return errors.New("not a URL")
+	}
+	switch scheme := strings.ToLower(u.Scheme); {
+	case u.Host == "" || u.Hostname() == "":
+		return errors.New("want an absolute https URL with a host")
+	case u.User != nil || u.Fragment != "":
+		return errors.New("want no user information and no fragment")
+	case scheme == "https":
+	case scheme == "http" && c.Dev && isLoopbackHost(u.Hostname()):
+	case scheme == "http" && c.Dev:
+		return errors.New("an http URL must be on a loopback host (localhost, 127.0.0.1, ::1)")
+	default:
+		return errors.New("want an https URL (with --dev, http on a loopback host too)")
+	}
+	if c.Token != "" && u.Query().Get("token") != c.Token {
+		return errors.New("its token= is not --token's: serve would refuse bunq's callbacks to it")
+	}
+	return nil
+}
+
+// isLoopbackHost reports whether host is localhost or a loopback address.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

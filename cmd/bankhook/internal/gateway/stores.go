@@ -1,11 +1,11 @@
-package main
+package gateway
 
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -16,8 +16,8 @@ import (
 )
 
 // dedupeStores returns the dedupe store of each bank that has an
-// endpoint, and the Redis client they share with --redis (nil otherwise),
-// which the caller closes.
+// endpoint; with Config.Redis it sets g.client, the Redis client they
+// share, and pushes its closer.
 //
 // With --redis the banks share one Redis, each under its own prefix: it
 // remembers the handled events across restarts and replicas by itself, so
@@ -25,70 +25,95 @@ import (
 // loaded with the keys of the newest lines of --out (see output.Warm), so
 // that a retry after a restart is answered as a replay; with --out - there
 // is nothing to read back and the stores start empty.
-func (c *serveConfig) dedupeStores(ctx context.Context, logger *slog.Logger) (map[string]bankhook.Store, *redis.Client, error) {
+func (g *Gateway) dedupeStores(ctx context.Context) (map[string]bankhook.Store, error) {
+	c, logger := &g.cfg, g.logger
 	stores := map[string]bankhook.Store{}
 	var banks []string
-	if c.bunqPath != "" {
+	if c.BunqPath != "" {
 		banks = append(banks, "bunq")
 	}
-	if c.bankhubPath != "" {
+	if c.BankhubPath != "" {
 		banks = append(banks, "bankhub")
 	}
-	if c.redis != "" {
+	if c.Redis != "" {
 		client, err := c.redisClient(ctx)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
+		g.client = client
+		g.push(client.Close)
 		for _, bank := range banks {
 			stores[bank] = redisstore.New(client, redisstore.Options{Prefix: redisstore.DefaultPrefix + bank + ":"})
 		}
 		// The address only: a URL may hold a password.
-		logger.Info("dedupe store: Redis, shared; --out is not read back", "redis", client.Options().Addr, "fail_open", c.failOpen)
-		return stores, client, nil
+		logger.Info("dedupe store: Redis, shared; --out is not read back", "redis", client.Options().Addr, "fail_open", c.FailOpen)
+		return stores, nil
 	}
 	for _, bank := range banks {
 		stores[bank] = bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{
-			Capacity: c.capacity,
+			Capacity: c.Capacity,
 			OnEvict: func(total uint64) {
 				if total == 1 { // the first; bankhook_dedupe_evictions_total counts them all
 					logger.Warn("dedupe store full: a key was evicted before its 72 h; a retry of that event would be written twice: raise --dedupe-capacity, or use --redis",
-						"bank", bank, "capacity", c.capacity)
+						"bank", bank, "capacity", c.Capacity)
 				}
 			},
 		})
 	}
-	switch c.out {
+	switch c.Out {
 	case "-":
-		logger.Info("dedupe store: in memory, empty: standard output is not read back", "capacity", c.capacity)
-		return stores, nil, nil
+		logger.Info("dedupe store: in memory, empty: standard output is not read back", "capacity", c.Capacity)
+		return stores, nil
 	case "":
-		logger.Info("dedupe store: in memory, empty: no --out to read back", "capacity", c.capacity)
-		return stores, nil, nil
+		logger.Info("dedupe store: in memory, empty: no --out to read back", "capacity", c.Capacity)
+		return stores, nil
 	}
 	start := time.Now()
-	w, err := output.Warm(ctx, c.out, stores, output.WarmOptions{
+	w, err := output.Warm(ctx, c.Out, stores, output.WarmOptions{
 		TTL:          bankhook.DefaultDedupeTTL,
-		Capacity:     c.capacity,
+		Capacity:     c.Capacity,
 		MaxLineBytes: c.maxLineBytes(),
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	attrs := []any{"out", c.out, "capacity", c.capacity, "lines_read", w.Lines, "torn_lines", w.Torn, "took", time.Since(start).Round(time.Millisecond)}
+	attrs := []any{"out", c.Out, "capacity", c.Capacity, "lines_read", w.Lines, "torn_lines", w.Torn, "took", time.Since(start).Round(time.Millisecond)}
 	for _, bank := range slices.Sorted(maps.Keys(stores)) {
 		attrs = append(attrs, "loaded_"+bank, w.Loaded[bank])
 	}
 	logger.Info(fmt.Sprintf("dedupe store: in memory, loaded with the events of the last %v in --out", bankhook.DefaultDedupeTTL), attrs...)
-	return stores, nil, nil
+	return stores, nil
 }
 
-// maxLineBytes is the longest line serve reads back from --out: an event
+// maxLineBytes is the longest line the gateway reads back from --out: an event
 // line holds the body twice (as sent, and as decoded), so four times the
 // largest body accepted leaves room for escapes.
-func (c *serveConfig) maxLineBytes() int {
-	body := c.maxBody
+func (c *Config) maxLineBytes() int {
+	body := c.MaxBody
 	if body <= 0 {
 		body = bankhook.DefaultMaxBody
 	}
 	return int(max(int64(output.DefaultMaxLineBytes), 4*body+64<<10))
+}
+
+// redisClient connects to Config.Redis and checks that it answers, so that
+// a wrong address stops serve at once instead of turning every delivery
+// into a store failure.
+func (c *Config) redisClient(ctx context.Context) (*redis.Client, error) {
+	opts := &redis.Options{Addr: c.Redis}
+	if strings.Contains(c.Redis, "://") {
+		var err error
+		if opts, err = redis.ParseURL(c.Redis); err != nil {
+			return nil, fmt.Errorf("--redis: %w", err)
+		}
+	}
+	opts.ContextTimeoutEnabled = true // redisstore bounds each call by context
+	client := redis.NewClient(opts)
+	pingCtx, cancel := context.WithTimeout(ctx, redisDialTimeout)
+	defer cancel()
+	if err := client.Ping(pingCtx).Err(); err != nil {
+		_ = client.Close()
+		return nil, fmt.Errorf("--redis %s: %w", opts.Addr, err)
+	}
+	return client, nil
 }
