@@ -113,18 +113,9 @@ func send(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 			return usageError(fs, stderr, "--policy %q: want bunq, bankhub or once", *policyName)
 		}
 	}
-	target := *to
-	if target == "" {
-		target = "http://127.0.0.1:8080/" + providerName
-	}
-	u, err := url.Parse(target)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return usageError(fs, stderr, "--to %q: want an http:// or https:// URL", target)
-	}
-	if *token != "" {
-		q := u.Query()
-		q.Set(bankhook.DefaultTokenParam, *token)
-		u.RawQuery = q.Encode()
+	u, err := sendURL(*to, providerName, *token)
+	if err != nil {
+		return usageError(fs, stderr, "%v", err)
 	}
 
 	name := positional[1]
@@ -158,6 +149,25 @@ func send(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return exitFailure
 	}
 	return exitOK
+}
+
+// sendURL returns the URL send delivers to: --to, by default where serve
+// listens for the provider by default, with the token appended.
+func sendURL(to, providerName, token string) (*url.URL, error) {
+	target := to
+	if target == "" {
+		target = "http://127.0.0.1:8080/" + providerName
+	}
+	u, err := url.Parse(target)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("--to %q: want an http:// or https:// URL", target)
+	}
+	if token != "" {
+		q := u.Query()
+		q.Set(bankhook.DefaultTokenParam, token)
+		u.RawQuery = q.Encode()
+	}
+	return u, nil
 }
 
 // readEvent reads the body of a file, or of standard input for "-".
