@@ -316,18 +316,9 @@ func (g *Gateway) handler(stores map[string]bankhook.Store, s *sink) (http.Handl
 		_, _ = io.WriteString(w, "ok\n")
 	})
 	readyz := readiness(g.logger, g.out, g.client)
-	var metricsSrv *metrics.Server
-	if g.cfg.Metrics != "" {
-		health := map[string]http.Handler{"GET " + HealthzPath: healthz, "GET " + ReadyzPath: readyz}
-		var err error
-		if metricsSrv, err = metrics.Start(g.cfg.Metrics, g.logger, health); err != nil {
-			return nil, err
-		}
-		g.push(func() error { // after the banks' server: scraped until it has stopped
-			stopCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-			defer cancel()
-			return metricsSrv.Shutdown(stopCtx)
-		})
+	metricsSrv, err := g.startMetrics(map[string]http.Handler{"GET " + HealthzPath: healthz, "GET " + ReadyzPath: readyz})
+	if err != nil {
+		return nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET "+HealthzPath, healthz)
@@ -367,6 +358,24 @@ func (g *Gateway) handler(stores map[string]bankhook.Store, s *sink) (http.Handl
 		}
 	}
 	return mux, nil
+}
+
+// startMetrics starts the metrics listener, serving health too, or
+// returns nil without Config.Metrics. Close shuts it down.
+func (g *Gateway) startMetrics(health map[string]http.Handler) (*metrics.Server, error) {
+	if g.cfg.Metrics == "" {
+		return nil, nil
+	}
+	m, err := metrics.Start(g.cfg.Metrics, g.logger, health)
+	if err != nil {
+		return nil, err
+	}
+	g.push(func() error { // after the banks' server: scraped until it has stopped
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		return m.Shutdown(ctx)
+	})
+	return m, nil
 }
 
 // Serve serves the banks' endpoints on ln until ctx ends, then shuts down

@@ -82,10 +82,16 @@ func TestNewFailsHalfWay(t *testing.T) {
 	out := filepath.Join(dir, "events.jsonl")
 	bad := testConfig(out)
 	bad.TLSCert, bad.TLSKey = filepath.Join(dir, "missing.pem"), filepath.Join(dir, "missing.key")
-	bad.Metrics = "127.0.0.1:0"
+	probe, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	bad.Metrics = probe.Addr().String() // a port known free once probe is closed
+	require.NoError(t, probe.Close())
 	g, err := New(t.Context(), bad, Options{})
 	require.ErrorContains(t, err, "--tls-cert/--tls-key")
 	assert.Nil(t, g)
+	again, err := net.Listen("tcp", bad.Metrics)
+	require.NoError(t, err, "the metrics listener was closed")
+	require.NoError(t, again.Close())
 
 	g, err = New(t.Context(), testConfig(out), Options{})
 	require.NoError(t, err, "the first New released --out")
