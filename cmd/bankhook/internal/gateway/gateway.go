@@ -174,7 +174,8 @@ type Config struct {
 	BunqRecover time.Duration
 }
 
-// Options are a Gateway's inputs that are not settings.
+// Options are a Gateway's inputs that are not settings. The zero value
+// logs nothing and writes Config.Out "-" to os.Stdout.
 type Options struct {
 	// Logger receives the gateway's log lines. Nil discards them.
 	Logger *slog.Logger
