@@ -140,7 +140,7 @@ type DedupeOptions struct {
 // 2xx without its event having been handled.
 func Dedupe(o DedupeOptions) Middleware {
 	if o.Store == nil {
-		o.Store = NewLRUStore(0)
+		o.Store = NewLRUStore(LRUStoreOptions{})
 	}
 	if o.TTL <= 0 {
 		o.TTL = DefaultDedupeTTL

@@ -49,7 +49,7 @@ func TestDedupeCompleteRetried(t *testing.T) {
 		{"writes_nothing", func(http.ResponseWriter, *http.Request) {}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			store := &stallingStore{LRUStore: bankhook.NewLRUStore(0)}
+			store := &stallingStore{LRUStore: bankhook.NewLRUStore(bankhook.LRUStoreOptions{})}
 			store.failures.Store(3)
 			app := &dedupeApp{do: tc.do}
 			h := dedupeChain(bankhook.DedupeOptions{Store: store, FailClosed: true}, app)
@@ -71,7 +71,7 @@ func TestDedupeCompleteRetried(t *testing.T) {
 // ends, then past it.
 func TestDedupeCompleteFailsPastDeadline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		store := &stallingStore{LRUStore: bankhook.NewLRUStore(0)}
+		store := &stallingStore{LRUStore: bankhook.NewLRUStore(bankhook.LRUStoreOptions{})}
 		store.failures.Store(1 << 30)
 		var failed []string
 		var calls atomic.Int32
@@ -183,7 +183,7 @@ func TestNewReceiverLeaseCoversStoreTimeout(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := bankhook.NewReceiver(decodeDedupeEvent, handle, bankhook.ReceiverOptions{
 				Tokens: []string{"t"},
-				Dedupe: bankhook.DedupeOptions{Store: timeoutStore{bankhook.NewLRUStore(0), tc.timeout}},
+				Dedupe: bankhook.DedupeOptions{Store: timeoutStore{bankhook.NewLRUStore(bankhook.LRUStoreOptions{}), tc.timeout}},
 			})
 			if tc.wantErr {
 				require.Error(t, err)

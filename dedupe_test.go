@@ -30,7 +30,7 @@ func TestLRUStoreConformance(t *testing.T) {
 		New: func(t *testing.T) bankhook.Store {
 			c := hooktest.NewClock(hooktest.Epoch())
 			clocks.Store(t, c)
-			return bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{Now: c.Now})
+			return bankhook.NewLRUStore(bankhook.LRUStoreOptions{Now: c.Now})
 		},
 		Advance: func(t *testing.T, d time.Duration) {
 			c, ok := clocks.Load(t)
@@ -57,7 +57,7 @@ func stateOf(t *testing.T, s bankhook.Store, key string) bankhook.State {
 }
 
 func TestLRUStoreEviction(t *testing.T) {
-	s := bankhook.NewLRUStore(2)
+	s := bankhook.NewLRUStore(bankhook.LRUStoreOptions{Capacity: 2})
 	completeKey(t, s, "a")
 	completeKey(t, s, "b")
 	completeKey(t, s, "c") // evicts a, the least recently used
@@ -72,7 +72,7 @@ func TestLRUStoreEviction(t *testing.T) {
 // handled again when the bank delivers it once more.
 func TestLRUStoreEvictionRedelivery(t *testing.T) {
 	app := &dedupeApp{}
-	h := dedupeChain(bankhook.DedupeOptions{Store: bankhook.NewLRUStore(1)}, app)
+	h := dedupeChain(bankhook.DedupeOptions{Store: bankhook.NewLRUStore(bankhook.LRUStoreOptions{Capacity: 1})}, app)
 	for _, id := range []string{"a", "b", "a"} {
 		require.Equal(t, http.StatusOK, deliver(h, dedupeBody(id)).Code)
 	}
@@ -84,9 +84,9 @@ func TestLRUStoreDefaultCapacity(t *testing.T) {
 		name string
 		new  func() *bankhook.LRUStore
 	}{
-		{"zero", func() *bankhook.LRUStore { return bankhook.NewLRUStore(0) }},
-		{"negative", func() *bankhook.LRUStore { return bankhook.NewLRUStore(-1) }},
-		{"options", func() *bankhook.LRUStore { return bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{}) }},
+		{"zero", func() *bankhook.LRUStore { return bankhook.NewLRUStore(bankhook.LRUStoreOptions{}) }},
+		{"negative", func() *bankhook.LRUStore { return bankhook.NewLRUStore(bankhook.LRUStoreOptions{Capacity: -1}) }},
+		{"options", func() *bankhook.LRUStore { return bankhook.NewLRUStore(bankhook.LRUStoreOptions{}) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tc.new()
@@ -198,7 +198,7 @@ func TestDedupeHandledThenReplayed(t *testing.T) {
 	for _, status := range []int{http.StatusOK, http.StatusAccepted, http.StatusNoContent} {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
 			var seen observed
-			store := bankhook.NewLRUStore(0)
+			store := bankhook.NewLRUStore(bankhook.LRUStoreOptions{})
 			app := &dedupeApp{do: answer(status)}
 			h := dedupeChain(bankhook.DedupeOptions{Store: store}, app, seen.observer())
 
@@ -343,7 +343,7 @@ func TestDedupeInFlight(t *testing.T) {
 // only until its lease ends; a handled event is remembered for the TTL.
 func TestDedupeLeaseAndTTLExpiry(t *testing.T) {
 	clock := hooktest.NewClock(hooktest.Epoch())
-	store := bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{Now: clock.Now})
+	store := bankhook.NewLRUStore(bankhook.LRUStoreOptions{Now: clock.Now})
 	app := &dedupeApp{}
 	h := dedupeChain(bankhook.DedupeOptions{Store: store, Lease: time.Minute, TTL: time.Hour}, app)
 
@@ -408,11 +408,11 @@ func TestDedupeStoreFailure(t *testing.T) {
 			http.StatusInternalServerError, "", 1, "bankhook: dedupe store failed; handling without dedupe", []string{"reserve"}},
 		{"reserve_fails_closed", failingStore{err: errDown}, true, nil, http.StatusServiceUnavailable,
 			bankhook.ReasonStoreUnavailable, 0, "", []string{"reserve"}},
-		{"complete_fails_open", failingStore{err: errDown, reserve: bankhook.NewLRUStore(0)}, false, nil, http.StatusOK, "", 1,
+		{"complete_fails_open", failingStore{err: errDown, reserve: bankhook.NewLRUStore(bankhook.LRUStoreOptions{})}, false, nil, http.StatusOK, "", 1,
 			"bankhook: dedupe complete failed; a retry may be handled again", []string{"complete"}},
-		{"complete_fails_closed", failingStore{err: errDown, reserve: bankhook.NewLRUStore(0)}, true, nil, http.StatusOK, "", 1,
+		{"complete_fails_closed", failingStore{err: errDown, reserve: bankhook.NewLRUStore(bankhook.LRUStoreOptions{})}, true, nil, http.StatusOK, "", 1,
 			"bankhook: dedupe complete failed; a retry may be handled again", []string{"complete"}},
-		{"release_fails", failingStore{err: errDown, reserve: bankhook.NewLRUStore(0)}, true, answer(http.StatusBadGateway),
+		{"release_fails", failingStore{err: errDown, reserve: bankhook.NewLRUStore(bankhook.LRUStoreOptions{})}, true, answer(http.StatusBadGateway),
 			http.StatusBadGateway, "", 1, "bankhook: dedupe release failed", []string{"release"}},
 		{"unknown_state", unknownStateStore{}, false, nil, http.StatusInternalServerError,
 			bankhook.ReasonStoreUnavailable, 0, "", []string{"reserve"}},
@@ -579,7 +579,7 @@ func BenchmarkDedupe(b *testing.B) {
 func BenchmarkLRUStore(b *testing.B) {
 	ctx := context.Background()
 	b.Run("new_key", func(b *testing.B) {
-		s := bankhook.NewLRUStore(0)
+		s := bankhook.NewLRUStore(bankhook.LRUStoreOptions{})
 		b.ReportAllocs()
 		i := 0
 		for b.Loop() {
@@ -592,7 +592,7 @@ func BenchmarkLRUStore(b *testing.B) {
 		}
 	})
 	b.Run("duplicate", func(b *testing.B) {
-		s := bankhook.NewLRUStore(0)
+		s := bankhook.NewLRUStore(bankhook.LRUStoreOptions{})
 		res, _ := s.Reserve(ctx, "evt:dup", time.Minute)
 		if err := s.Complete(ctx, "evt:dup", res.Token, http.StatusOK, time.Hour); err != nil {
 			b.Fatal(err)

@@ -602,7 +602,7 @@ func ExampleDedupe() {
 		bankhook.Observe(bankhook.ObserverFuncs{}),
 		bankhook.ReadBody(bankhook.BodyOptions{}),
 		bankhook.Decode(decodeOrderPaid),
-		bankhook.Dedupe(bankhook.DedupeOptions{Store: bankhook.NewLRUStore(10_000)}),
+		bankhook.Dedupe(bankhook.DedupeOptions{Store: bankhook.NewLRUStore(bankhook.LRUStoreOptions{Capacity: 10_000})}),
 	)
 	// The sender retries a delivery it did not see acknowledged; the body
 	// may be formatted differently, the key is the same.
@@ -636,7 +636,7 @@ func ExampleDeadline() {
 
 func ExampleNewLRUStore() {
 	ctx := context.Background()
-	s := bankhook.NewLRUStore(100_000)
+	s := bankhook.NewLRUStore(bankhook.LRUStoreOptions{Capacity: 100_000})
 	first, _ := s.Reserve(ctx, "shop:order-paid:A-22", time.Minute)
 	again, _ := s.Reserve(ctx, "shop:order-paid:A-22", time.Minute)
 	fmt.Println(first.State, again.State)
@@ -650,10 +650,10 @@ func ExampleNewLRUStore() {
 
 // A store on a clock of the test's own: an event is remembered for its
 // TTL, then handled again if the bank sends it once more.
-func ExampleNewLRUStoreWith() {
+func ExampleNewLRUStore_clock() {
 	ctx := context.Background()
 	now := time.Date(2025, 3, 14, 9, 0, 0, 0, time.UTC)
-	s := bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{
+	s := bankhook.NewLRUStore(bankhook.LRUStoreOptions{
 		Capacity: 1_000,
 		Now:      func() time.Time { return now },
 	})

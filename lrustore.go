@@ -69,7 +69,8 @@ type lruSlot struct {
 // noSlot ends the LRU list and the free list.
 const noSlot = -1
 
-// LRUStoreOptions configures [NewLRUStoreWith].
+// LRUStoreOptions configures [NewLRUStore]. The zero value keeps
+// 100,000 keys on the wall clock.
 type LRUStoreOptions struct {
 	// Capacity is the number of keys kept. Default 100,000.
 	Capacity int
@@ -87,16 +88,10 @@ type LRUStoreOptions struct {
 	OnEvict func(total uint64)
 }
 
-// NewLRUStore returns an in-memory store holding at most capacity keys
-// (100,000 when capacity ≤ 0).
-func NewLRUStore(capacity int) *LRUStore {
-	return NewLRUStoreWith(LRUStoreOptions{Capacity: capacity})
-}
-
-// NewLRUStoreWith returns an in-memory store configured by o. Its memory
+// NewLRUStore returns an in-memory store configured by o. Its memory
 // grows with the keys it holds: about 60 bytes a key (6 MB for the default
 // 100,000, measured by bench's BenchmarkDedupeMemory).
-func NewLRUStoreWith(o LRUStoreOptions) *LRUStore {
+func NewLRUStore(o LRUStoreOptions) *LRUStore {
 	if o.Capacity <= 0 {
 		o.Capacity = DefaultLRUCapacity
 	}

@@ -15,7 +15,7 @@ import (
 // reports, so that the first one can be logged as a warning.
 func ExampleLRUStore_Evictions() {
 	ctx := context.Background()
-	s := bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{
+	s := bankhook.NewLRUStore(bankhook.LRUStoreOptions{
 		Capacity: 2,
 		OnEvict: func(total uint64) {
 			if total == 1 {

@@ -90,7 +90,7 @@ func TestLRUStoreMatchesReference(t *testing.T) {
 			clock := time.Unix(1_700_000_000, 0)
 			now := func() time.Time { return clock }
 			var onEvict []uint64
-			got := NewLRUStoreWith(LRUStoreOptions{Capacity: capacity, Now: now,
+			got := NewLRUStore(LRUStoreOptions{Capacity: capacity, Now: now,
 				OnEvict: func(total uint64) { onEvict = append(onEvict, total) }})
 			want := &refStore{now: now}
 			c, err := simplelru.NewLRU(capacity, want.evicted)
@@ -167,7 +167,7 @@ func checkLRUList(t *testing.T, s *LRUStore) {
 // TestLRUStoreDigestSeeded checks that two stores digest the same key
 // differently: the seed is per store and secret.
 func TestLRUStoreDigestSeeded(t *testing.T) {
-	a, b := NewLRUStore(1), NewLRUStore(1)
+	a, b := NewLRUStore(LRUStoreOptions{Capacity: 1}), NewLRUStore(LRUStoreOptions{Capacity: 1})
 	require.NotEqual(t, a.digest("bunq:MUTATION:x"), b.digest("bunq:MUTATION:x"))
 	require.Equal(t, a.digest("bunq:MUTATION:x"), a.digest("bunq:MUTATION:x"))
 	require.NotEqual(t, a.digest("bunq:MUTATION:x"), a.digest("bunq:MUTATION:y"))
@@ -284,7 +284,7 @@ func TestLRUStoreEvictions(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			clock := &lruClock{t: time.Unix(1_700_000_000, 0)}
-			s := NewLRUStoreWith(LRUStoreOptions{Capacity: 4, Now: clock.now})
+			s := NewLRUStore(LRUStoreOptions{Capacity: 4, Now: clock.now})
 			tc.setup(t, s, clock)
 			require.Zero(t, s.Evictions(), "before the store is full")
 			for i := range tc.newKeys {
@@ -305,7 +305,7 @@ func TestLRUStoreOnEvict(t *testing.T) {
 	t.Run("each total in order, none for expired keys", func(t *testing.T) {
 		clock := &lruClock{t: time.Unix(1_700_000_000, 0)}
 		var totals []uint64
-		s := NewLRUStoreWith(LRUStoreOptions{Capacity: 2, Now: clock.now,
+		s := NewLRUStore(LRUStoreOptions{Capacity: 2, Now: clock.now,
 			OnEvict: func(total uint64) { totals = append(totals, total) }})
 		fill(t, s, "a", time.Minute, time.Hour)
 		fill(t, s, "b", time.Minute, time.Hour)
@@ -324,7 +324,7 @@ func TestLRUStoreOnEvict(t *testing.T) {
 	t.Run("the callback may call the store", func(t *testing.T) {
 		var s *LRUStore
 		var seen []string
-		s = NewLRUStoreWith(LRUStoreOptions{Capacity: 2, OnEvict: func(total uint64) {
+		s = NewLRUStore(LRUStoreOptions{Capacity: 2, OnEvict: func(total uint64) {
 			// Every method takes the lock: a call under it would deadlock.
 			seen = append(seen, fmt.Sprintf("total %d, Evictions %d, Len %d", total, s.Evictions(), s.Len()))
 			if total == 1 {
@@ -359,7 +359,7 @@ func TestLRUStoreOnEvict(t *testing.T) {
 		const capacity, workers, each = 16, 8, 200
 		var mu sync.Mutex // guards totals
 		totals := map[uint64]int{}
-		s := NewLRUStoreWith(LRUStoreOptions{Capacity: capacity, OnEvict: func(total uint64) {
+		s := NewLRUStore(LRUStoreOptions{Capacity: capacity, OnEvict: func(total uint64) {
 			mu.Lock()
 			totals[total]++
 			mu.Unlock()

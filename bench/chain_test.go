@@ -42,7 +42,7 @@ func fullReceiver(tb testing.TB, store bankhook.Store, handled func(*bunq.Paymen
 // new event then also evicts the oldest key.
 func fullStore(tb testing.TB) *bankhook.LRUStore {
 	tb.Helper()
-	s := bankhook.NewLRUStore(bankhook.DefaultLRUCapacity)
+	s := bankhook.NewLRUStore(bankhook.LRUStoreOptions{Capacity: bankhook.DefaultLRUCapacity})
 	ctx := context.Background()
 	for i := range bankhook.DefaultLRUCapacity {
 		key := "bunq:MUTATION:MUTATION_CREATED:Payment:" + strconv.Itoa(i) + "@2025-03-14T09:12:44.11823Z"
@@ -177,7 +177,7 @@ func TestChainAnswers(t *testing.T) {
 
 	t.Run("full", func(t *testing.T) {
 		handled := 0
-		h := fullReceiver(t, bankhook.NewLRUStore(100), func(*bunq.Payment) { handled++ })
+		h := fullReceiver(t, bankhook.NewLRUStore(bankhook.LRUStoreOptions{Capacity: 100}), func(*bunq.Payment) { handled++ })
 		req := newChainRequest(body)
 		rec := newRecorder()
 		send := func() *httptest.ResponseRecorder {

@@ -71,7 +71,7 @@ func dedupeStoreMB(tb testing.TB, keys []string) float64 {
 	for i, k := range keys {
 		fresh[i] = string([]byte(k))
 	}
-	s := bankhook.NewLRUStore(len(keys))
+	s := bankhook.NewLRUStore(bankhook.LRUStoreOptions{Capacity: len(keys)})
 	ctx := context.Background()
 	for _, k := range fresh {
 		res, err := s.Reserve(ctx, k, bankhook.DefaultLease)
@@ -197,7 +197,7 @@ func BenchmarkDedupeGC(b *testing.B) {
 		name  string
 		store func() bankhook.Store
 	}{
-		{"bankhook", func() bankhook.Store { return bankhook.NewLRUStore(dedupeKeys) }},
+		{"bankhook", func() bankhook.Store { return bankhook.NewLRUStore(bankhook.LRUStoreOptions{Capacity: dedupeKeys}) }},
 		{"simplelru", func() bankhook.Store { return newSimplelruStore(dedupeKeys) }},
 	} {
 		b.Run(v.name, func(b *testing.B) {

@@ -165,7 +165,7 @@ func runExactlyOnce[E bankhook.Event](t *testing.T, events int, s bankSuite[E]) 
 
 		var obs counters
 		clock := hooktest.NewClock(hooktest.Epoch())
-		store := bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{Capacity: 2 * events, Now: clock.Now})
+		store := bankhook.NewLRUStore(bankhook.LRUStoreOptions{Capacity: 2 * events, Now: clock.Now})
 		h := bankhook.Chain(bankhook.Handle(handle),
 			bankhook.Observe(obs.observer()),
 			bankhook.ReadBody(bankhook.BodyOptions{}),

@@ -67,7 +67,7 @@ func ExampleReplay() {
 func ExampleClock() {
 	// Leases and TTLs of the dedupe store run on the fake clock.
 	clock := hooktest.NewClock(hooktest.Epoch())
-	store := bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{Now: clock.Now})
+	store := bankhook.NewLRUStore(bankhook.LRUStoreOptions{Now: clock.Now})
 	ctx := context.Background()
 
 	_, _ = store.Reserve(ctx, "event-1", time.Minute) // a holder that never finishes
@@ -87,7 +87,7 @@ func ExampleReplay_duplicates() {
 	// lets the application handle it once and answers the other from its
 	// store.
 	clock := hooktest.NewClock(hooktest.Epoch())
-	store := bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{Now: clock.Now})
+	store := bankhook.NewLRUStore(bankhook.LRUStoreOptions{Now: clock.Now})
 	handled := 0
 	h := bankhook.Chain(
 		bankhook.Handle(func(context.Context, *bunq.Notification) error { handled++; return nil }),

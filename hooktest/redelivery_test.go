@@ -44,7 +44,7 @@ func bunqDelivery(t *testing.T, name string) *hooktest.Delivery {
 
 func TestLateRetryAnsweredFromStore(t *testing.T) {
 	clock := hooktest.NewClock(hooktest.Epoch())
-	store := bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{Now: clock.Now})
+	store := bankhook.NewLRUStore(bankhook.LRUStoreOptions{Now: clock.Now})
 	var calls atomic.Int32
 	h := receiver(bunq.Decode, store, &calls)
 	ds := []*hooktest.Delivery{bunqDelivery(t, "MUTATION")}
@@ -93,7 +93,7 @@ func TestCrashedHolderBlocksUntilLeaseEnds(t *testing.T) {
 	require.NoError(t, err)
 
 	clock := hooktest.NewClock(hooktest.Epoch())
-	store := bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{Now: clock.Now})
+	store := bankhook.NewLRUStore(bankhook.LRUStoreOptions{Now: clock.Now})
 	// Another replica reserved the event and died before completing it.
 	res, err := store.Reserve(t.Context(), w.IdempotencyKey(), bankhook.DefaultLease)
 	require.NoError(t, err)
@@ -132,7 +132,7 @@ func TestEvictedEventIsHandledAgain(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clock := hooktest.NewClock(hooktest.Epoch())
-			store := bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{Capacity: tt.capacity, Now: clock.Now})
+			store := bankhook.NewLRUStore(bankhook.LRUStoreOptions{Capacity: tt.capacity, Now: clock.Now})
 			var calls atomic.Int32
 			payment := bunqDelivery(t, "MUTATION")
 			ds := []*hooktest.Delivery{payment, bunqDelivery(t, "REQUEST"), bunqDelivery(t, "DRAFT_PAYMENT"), payment}

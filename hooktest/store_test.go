@@ -23,7 +23,7 @@ func lruHarness(wrap func(*bankhook.LRUStore) bankhook.Store) hooktest.StoreHarn
 		New: func(t *testing.T) bankhook.Store {
 			c := hooktest.NewClock(hooktest.Epoch())
 			clocks.Store(t, c)
-			return wrap(bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{Now: c.Now}))
+			return wrap(bankhook.NewLRUStore(bankhook.LRUStoreOptions{Now: c.Now}))
 		},
 		Advance: func(t *testing.T, d time.Duration) {
 			c, ok := clocks.Load(t)

@@ -376,7 +376,7 @@ func BenchmarkRedisDedupe(b *testing.B) {
 				name += "_" + kind
 			}
 			b.Run(name, func(b *testing.B) {
-				var store bankhook.Store = bankhook.NewLRUStore(0)
+				var store bankhook.Store = bankhook.NewLRUStore(bankhook.LRUStoreOptions{})
 				if backend == "redis" {
 					store = redisStore
 				}

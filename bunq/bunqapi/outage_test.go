@@ -97,7 +97,7 @@ func TestOutageRecovery(t *testing.T) {
 	cfg.Tokens = []string{token}
 	// The stand-in sends from one address; the rate limit is not under test.
 	cfg.RateLimit = bankhook.RateLimitOptions{Rate: 1e6, Burst: 1e6}
-	cfg.Dedupe.Store = bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{Now: func() time.Time { return srv.Now() }})
+	cfg.Dedupe.Store = bankhook.NewLRUStore(bankhook.LRUStoreOptions{Now: func() time.Time { return srv.Now() }})
 	cfg.Observer = bankhook.ObserverFuncs{}
 	receiver, err := bunq.NewReceiver(cfg)
 	require.NoError(t, err)

@@ -26,7 +26,7 @@
 // With an in-memory dedupe store, also export its early evictions (a
 // key evicted before it expired is an event a retry would run again):
 //
-//	store := bankhook.NewLRUStore(0)
+//	store := bankhook.NewLRUStore(bankhook.LRUStoreOptions{})
 //	cfg.Dedupe.Store = store
 //	m.DedupeEvictions(store.Evictions)
 package bankhookprom

@@ -258,7 +258,7 @@ func TestDedupeEvictions(t *testing.T) {
 	m := metrics.Receiver("bunq")
 	metrics.Receiver("bankhub") // no store evictions exported: no series
 
-	store := bankhook.NewLRUStore(1) // each new event evicts the one before, within its TTL
+	store := bankhook.NewLRUStore(bankhook.LRUStoreOptions{Capacity: 1}) // each new event evicts the one before, within its TTL
 	cfg := bunq.Config{Handler: func(context.Context, *bunq.Notification) error { return nil }}
 	instrument(&cfg.ReceiverOptions, m)
 	cfg.Dedupe.Store = store

@@ -69,7 +69,7 @@ func ExampleReceiver_DedupeEvictions() {
 		return
 	}
 	m := metrics.Receiver("bunq")
-	store := bankhook.NewLRUStore(1) // far too small: every new event evicts the last one
+	store := bankhook.NewLRUStore(bankhook.LRUStoreOptions{Capacity: 1}) // far too small: every new event evicts the last one
 	m.DedupeEvictions(store.Evictions)
 
 	cfg := bunq.Config{Handler: func(context.Context, *bunq.Notification) error { return nil }}

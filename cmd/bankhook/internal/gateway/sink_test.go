@@ -43,7 +43,7 @@ func TestSettleLater(t *testing.T) {
 				require.ErrorIs(t, err, context.DeadlineExceeded)
 				w.WriteHeader(http.StatusServiceUnavailable)
 			})
-			store := bankhook.NewLRUStore(0)
+			store := bankhook.NewLRUStore(bankhook.LRUStoreOptions{})
 			h := bankhook.Chain(app, bankhook.ReadBody(bankhook.BodyOptions{}), bankhook.Dedupe(bankhook.DedupeOptions{Store: store}))
 			deliver := func() int {
 				rec := httptest.NewRecorder()

@@ -50,7 +50,7 @@ func (g *Gateway) dedupeStores(ctx context.Context) (map[string]bankhook.Store, 
 		return stores, nil
 	}
 	for _, bank := range banks {
-		stores[bank] = bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{
+		stores[bank] = bankhook.NewLRUStore(bankhook.LRUStoreOptions{
 			Capacity: c.Capacity,
 			OnEvict: func(total uint64) {
 				if total == 1 { // the first; bankhook_dedupe_evictions_total counts them all

@@ -26,7 +26,7 @@ func TestDedupeEvictions(t *testing.T) {
 		assert.NoError(t, s.Shutdown(ctx))
 	}()
 
-	store := bankhook.NewLRUStore(1)
+	store := bankhook.NewLRUStore(bankhook.LRUStoreOptions{Capacity: 1})
 	s.DedupeEvictions("bunq", store.Evictions)
 	scrape := func() string {
 		t.Helper()

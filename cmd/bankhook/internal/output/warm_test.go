@@ -113,7 +113,7 @@ func TestWarmCalls(t *testing.T) {
 func TestWarmLRUStore(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	clock := now
-	store := bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{Capacity: 3, Now: func() time.Time { return clock }})
+	store := bankhook.NewLRUStore(bankhook.LRUStoreOptions{Capacity: 3, Now: func() time.Time { return clock }})
 	file := appendTestLine(nil, "bunq", "ending", now.Add(-(71*time.Hour + 59*time.Minute)))
 	for i, age := range []time.Duration{5 * time.Hour, 4 * time.Hour, 3 * time.Hour, 2 * time.Hour, time.Hour} {
 		file = appendTestLine(file, "bunq", "k"+strconv.Itoa(i+1), now.Add(-age))
@@ -141,7 +141,7 @@ func TestWarmLRUStore(t *testing.T) {
 	assert.Equal(t, bankhook.Reserved, reserve("ending").State, "beyond the capacity: not loaded")
 
 	// The TTL counts from each line's received_at.
-	store2 := bankhook.NewLRUStoreWith(bankhook.LRUStoreOptions{Capacity: 10, Now: func() time.Time { return clock }})
+	store2 := bankhook.NewLRUStore(bankhook.LRUStoreOptions{Capacity: 10, Now: func() time.Time { return clock }})
 	_, err = Warm(t.Context(), path, map[string]bankhook.Store{"bunq": store2}, WarmOptions{Now: func() time.Time { return now }})
 	require.NoError(t, err)
 	clock = now.Add(2 * time.Minute)
@@ -178,7 +178,7 @@ func BenchmarkWarm(b *testing.B) {
 	b.ReportAllocs()
 	cpu0 := cpuTime(b)
 	for b.Loop() {
-		stores := map[string]bankhook.Store{"bunq": bankhook.NewLRUStore(0), "bankhub": bankhook.NewLRUStore(0)}
+		stores := map[string]bankhook.Store{"bunq": bankhook.NewLRUStore(bankhook.LRUStoreOptions{}), "bankhub": bankhook.NewLRUStore(bankhook.LRUStoreOptions{})}
 		w, err := Warm(context.Background(), path, stores, WarmOptions{})
 		if err != nil {
 			b.Fatal(err)
