@@ -9,17 +9,25 @@ import (
 
 	"github.com/bankhook/bankhook"
 	"github.com/bankhook/bankhook/bankhub"
+	"github.com/bankhook/bankhook/hooktest/samples"
 	"github.com/bankhook/bankhook/internal/fixtures"
 	"github.com/go-json-experiment/json"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// readTestdata returns the body of testdata/name.
-func readTestdata(t testing.TB, name string) []byte {
+// readBody returns the body of name: NAME.json is the sample webhook NAME
+// of hooktest/samples, a name with a folder (deviation/….json) a file
+// under testdata.
+func readBody(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", filepath.FromSlash(name)))
-	require.NoError(t, err)
+	if strings.Contains(name, "/") {
+		b, err := os.ReadFile(filepath.Join("testdata", filepath.FromSlash(name)))
+		require.NoError(t, err)
+		return b
+	}
+	b, ok := samples.Bankhub(strings.TrimSuffix(name, ".json"))
+	require.True(t, ok, "no sample %s", name)
 	return b
 }
 
@@ -115,7 +123,7 @@ func TestDecodeTestdata(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			w, err := bankhub.Decode(readTestdata(t, tt.file))
+			w, err := bankhub.Decode(readBody(t, tt.file))
 			require.NoError(t, err)
 			assert.Equal(t, tt.want, w)
 			assert.Equal(t, tt.kind, w.Event().Kind())
@@ -127,21 +135,15 @@ func TestDecodeTestdata(t *testing.T) {
 }
 
 func TestDecodeTestdataCoversEveryFile(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
-	require.NoError(t, err)
-	var names []string
-	for _, f := range files {
-		names = append(names, filepath.Base(f))
-	}
-	assert.ElementsMatch(t, []string{
-		"GRANT_ERROR.json",
-		"GRANT_USER_PERMISSION_REVOKED.json",
-		"TRANSACTIONS_DEFAULT_UPDATE.json",
-	}, names)
+	assert.Equal(t, []string{
+		"GRANT_ERROR",
+		"GRANT_USER_PERMISSION_REVOKED",
+		"TRANSACTIONS_DEFAULT_UPDATE",
+	}, samples.BankhubNames())
 }
 
 func TestDecodeAmountExact(t *testing.T) {
-	w, err := bankhub.Decode(readTestdata(t, "TRANSACTIONS_DEFAULT_UPDATE.json"))
+	w, err := bankhub.Decode(readBody(t, "TRANSACTIONS_DEFAULT_UPDATE.json"))
 	require.NoError(t, err)
 	// 123456789012345678 is not a float64: the nearest one is ...680.
 	assert.Equal(t, "123456789012345678", w.Transaction.Amount.String())
@@ -153,7 +155,7 @@ func TestDecodeAmountExact(t *testing.T) {
 
 func TestDecodeDeviations(t *testing.T) {
 	t.Run("numbers for strings, nulls, unknown members", func(t *testing.T) {
-		w, err := bankhub.Decode(readTestdata(t, "deviation/numbers_for_strings.json"))
+		w, err := bankhub.Decode(readBody(t, "deviation/numbers_for_strings.json"))
 		require.NoError(t, err)
 		tx := w.Transaction
 		require.NotNil(t, tx)
@@ -173,7 +175,7 @@ func TestDecodeDeviations(t *testing.T) {
 		assert.Equal(t, "bankhub:TRANSACTIONS:DEFAULT_UPDATE:90817263544536271809", w.IdempotencyKey())
 	})
 	t.Run("only the required members", func(t *testing.T) {
-		w, err := bankhub.Decode(readTestdata(t, "deviation/minimal.json"))
+		w, err := bankhub.Decode(readBody(t, "deviation/minimal.json"))
 		require.NoError(t, err)
 		assert.Equal(t, &bankhub.Webhook{
 			Type: bankhub.TypeTransactions,
@@ -185,7 +187,7 @@ func TestDecodeDeviations(t *testing.T) {
 		}, w)
 	})
 	t.Run("unknown pair", func(t *testing.T) {
-		body := readTestdata(t, "deviation/unknown_pair.json")
+		body := readBody(t, "deviation/unknown_pair.json")
 		w, err := bankhub.Decode(body)
 		require.NoError(t, err)
 		u, ok := w.Event().(*bankhub.Unknown)
@@ -359,7 +361,7 @@ func TestDecodeNestingAtTheLimit(t *testing.T) {
 }
 
 func TestUnmarshalUsesDecode(t *testing.T) {
-	body := readTestdata(t, "deviation/numbers_for_strings.json")
+	body := readBody(t, "deviation/numbers_for_strings.json")
 	want, err := bankhub.Decode(body)
 	require.NoError(t, err)
 
@@ -418,7 +420,7 @@ func TestRoundTrip(t *testing.T) {
 		"deviation/unknown_pair.json",
 	} {
 		t.Run(name, func(t *testing.T) {
-			w, err := bankhub.Decode(readTestdata(t, name))
+			w, err := bankhub.Decode(readBody(t, name))
 			require.NoError(t, err)
 			checkRoundTrip(t, w)
 		})
@@ -434,7 +436,7 @@ func FuzzDecode(f *testing.F) {
 		"deviation/minimal.json",
 		"deviation/unknown_pair.json",
 	} {
-		f.Add(readTestdata(f, name))
+		f.Add(readBody(f, name))
 	}
 	for _, s := range []string{
 		``, `null`, `[]`, `{}`,
@@ -460,7 +462,7 @@ func FuzzDecode(f *testing.F) {
 }
 
 func BenchmarkDecodeTransaction(b *testing.B) {
-	body := readTestdata(b, "TRANSACTIONS_DEFAULT_UPDATE.json")
+	body := readBody(b, "TRANSACTIONS_DEFAULT_UPDATE.json")
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {

@@ -134,16 +134,6 @@ func ExampleDate() {
 	// 2024-05-02T23:10:00+07:00 true 2024-05-02 16:10:00 +0000 UTC
 }
 
-func ExampleSample() {
-	fmt.Println(bankhub.SampleNames())
-	body, _ := bankhub.Sample("grant_error")
-	w, err := bankhub.Decode(body)
-	fmt.Println(w.Event().Kind(), err)
-	// Output:
-	// [GRANT_ERROR GRANT_USER_PERMISSION_REVOKED TRANSACTIONS_DEFAULT_UPDATE]
-	// grant_error <nil>
-}
-
 func ExampleParseDateTime() {
 	t, err := bankhub.ParseDateTime("2024-05-02T14:35:12+07:00")
 	fmt.Println(t, t.Time().UTC(), err)

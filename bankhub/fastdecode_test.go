@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bankhook/bankhook/hooktest/samples"
 	"github.com/bankhook/bankhook/internal/fixtures"
 	"github.com/bankhook/bankhook/internal/jsonscan/scantest"
 	"github.com/stretchr/testify/assert"
@@ -13,15 +14,16 @@ import (
 )
 
 // fastPathSeeds returns the bodies the fast path is tested on: every
-// sample in testdata, the shared real-world fixtures when they are
+// sample in hooktest/samples, the shared real-world fixtures when they are
 // present, and bodies that probe the rules the fast path must follow.
 func fastPathSeeds(tb testing.TB) [][]byte {
 	tb.Helper()
 	var seeds [][]byte
-	patterns := []string{
-		filepath.Join("testdata", "*.json"),
-		filepath.Join("testdata", "deviation", "*.json"),
+	for _, name := range samples.BankhubNames() {
+		b, _ := samples.Bankhub(name)
+		seeds = append(seeds, b)
 	}
+	patterns := []string{filepath.Join("testdata", "deviation", "*.json")}
 	if dir, ok := fixtures.Lookup(tb); ok {
 		patterns = append(patterns, filepath.Join(dir, "bankhub", "*.json"))
 	}
@@ -127,10 +129,14 @@ func TestDecodeFastPathTaken(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			body, err := os.ReadFile(filepath.Join("testdata", filepath.FromSlash(tc.file)))
-			require.NoError(t, err)
+			body, ok := samples.Bankhub(strings.TrimSuffix(tc.file, ".json"))
+			if !ok { // not a sample: one of testdata's deviations
+				var err error
+				body, err = os.ReadFile(filepath.Join("testdata", filepath.FromSlash(tc.file)))
+				require.NoError(t, err)
+			}
 			assert.Equal(t, tc.fast, decodeFast(body) != nil)
-			_, ok := bodyKey(body)
+			_, ok = bodyKey(body)
 			assert.Equal(t, tc.fast, ok, "bodyKey")
 		})
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/bankhook/bankhook"
 	"github.com/bankhook/bankhook/bankhub"
+	"github.com/bankhook/bankhook/hooktest/samples"
 )
 
 const bankhubSender = "34.87.150.47:51234"
@@ -61,7 +61,7 @@ func TestNewReceiverConfig(t *testing.T) {
 }
 
 func TestNewReceiverSenders(t *testing.T) {
-	body := readTestdata(t, "TRANSACTIONS_DEFAULT_UPDATE.json")
+	body := readBody(t, "TRANSACTIONS_DEFAULT_UPDATE.json")
 	ok := func(context.Context, *bankhub.Webhook) error { return nil }
 	tests := []struct {
 		name    string
@@ -112,7 +112,7 @@ func TestNewReceiverRoutesAndDedupe(t *testing.T) {
 	require.NoError(t, err)
 
 	for _, name := range []string{"TRANSACTIONS_DEFAULT_UPDATE", "GRANT_ERROR", "GRANT_USER_PERMISSION_REVOKED"} {
-		body := readTestdata(t, name+".json")
+		body := readBody(t, name+".json")
 		for attempt := range 3 { // bankHub's retries of one delivery
 			w := post(h, "/bankhub", bankhubSender, body)
 			require.Equal(t, http.StatusOK, w.Code, name)
@@ -161,7 +161,7 @@ func ExampleNewReceiver() {
 	mux.Handle("POST /webhooks/bankhub", receiver)
 
 	for _, name := range []string{"TRANSACTIONS_DEFAULT_UPDATE", "GRANT_ERROR"} {
-		body, _ := os.ReadFile("testdata/" + name + ".json")
+		body, _ := samples.Bankhub(name)
 		r := httptest.NewRequest(http.MethodPost, "/webhooks/bankhub", bytes.NewReader(body))
 		r.Header.Set("Content-Type", "application/json")
 		r.RemoteAddr = "34.124.145.244:443"
@@ -190,7 +190,7 @@ func TestNewReceiverMiddleware(t *testing.T) {
 	}}
 	h, err := bankhub.NewReceiver(cfg)
 	require.NoError(t, err)
-	body := readTestdata(t, "TRANSACTIONS_DEFAULT_UPDATE.json")
+	body := readBody(t, "TRANSACTIONS_DEFAULT_UPDATE.json")
 	assert.Equal(t, http.StatusOK, post(h, "/bankhub", bankhubSender, body).Code)
 	assert.Equal(t, http.StatusForbidden, post(h, "/bankhub", "192.0.2.1:1", body).Code)
 	assert.Equal(t, int32(2), wrapped.Load())

@@ -3,16 +3,17 @@ package bunq
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"testing"
+
+	"github.com/bankhook/bankhook/hooktest/samples"
 )
 
 // benchBody is the Payment callback both benchmarks decode.
 func benchBody(b *testing.B) []byte {
 	b.Helper()
-	body, err := os.ReadFile("testdata/MUTATION.json")
-	if err != nil {
-		b.Fatal(err)
+	body, ok := samples.Bunq("MUTATION")
+	if !ok {
+		b.Fatal("no MUTATION sample")
 	}
 	return body
 }

@@ -3,13 +3,13 @@ package bunq
 import (
 	"bytes"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/bankhook/bankhook"
+	"github.com/bankhook/bankhook/hooktest/samples"
 	"github.com/bankhook/bankhook/internal/fixtures"
 	"github.com/go-json-experiment/json"
 	"github.com/stretchr/testify/assert"
@@ -29,6 +29,23 @@ func readFile(t testing.TB, path string) []byte {
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	return b
+}
+
+// sampleBody returns the body of the sample callback name
+// (hooktest/samples).
+func sampleBody(t testing.TB, name string) []byte {
+	t.Helper()
+	b, ok := samples.Bunq(name)
+	require.True(t, ok, "no sample %s", name)
+	return b
+}
+
+// decodeSample decodes the sample callback name.
+func decodeSample(t *testing.T, name string) *Notification {
+	t.Helper()
+	n, err := Decode(sampleBody(t, name))
+	require.NoError(t, err, name)
+	return n
 }
 
 func decodeFile(t *testing.T, path string) *Notification {
@@ -239,12 +256,12 @@ func TestDecodeTestdata(t *testing.T) {
 	require.Len(t, want, len(Categories())-len(noBody), "a sample for every category with a documented body")
 	for _, c := range Categories() {
 		t.Run(string(c), func(t *testing.T) {
-			_, err := os.Stat(filepath.Join("testdata", string(c)+".json"))
+			_, ok := samples.Bunq(string(c))
 			if noBody[c] {
-				assert.ErrorIs(t, err, fs.ErrNotExist, "a sample for %s would be invented: no document shows its body", c)
+				assert.False(t, ok, "a sample for %s would be invented: no document shows its body", c)
 				return
 			}
-			n := decodeFile(t, filepath.Join("testdata", string(c)+".json"))
+			n := decodeSample(t, string(c))
 			assert.Equal(t, c, n.Category)
 			assert.Equal(t, want[c], n.Object.ObjectType())
 			_, unknown := n.Object.(*Unknown)
@@ -256,30 +273,30 @@ func TestDecodeTestdata(t *testing.T) {
 
 func TestDecodeTestdataValues(t *testing.T) {
 	t.Run("escapes", func(t *testing.T) {
-		c := decodeFile(t, "testdata/CHAT.json").Object.(*ChatMessage)
+		c := decodeSample(t, "CHAT").Object.(*ChatMessage)
 		assert.Equal(t, "Thanks for lunch! éè 🍕 See https://example.com/r/42", c.Content.Text.Text)
 	})
 	t.Run("identifier from number", func(t *testing.T) {
-		i := decodeFile(t, "testdata/BILLING.json").Object.(*Invoice)
+		i := decodeSample(t, "BILLING").Object.(*Invoice)
 		assert.Equal(t, Identifier("20250401001234"), i.InvoiceNumber)
 		assert.Equal(t, "0.21", i.Group[0].Item[0].VAT.String())
-		s := decodeFile(t, "testdata/SOFORT.json").Object.(*SofortMerchantTransaction)
+		s := decodeSample(t, "SOFORT").Object.(*SofortMerchantTransaction)
 		assert.Equal(t, Identifier("123456789012345678"), s.TransactionIdentifier)
 	})
 	t.Run("anchors", func(t *testing.T) {
-		u := decodeFile(t, "testdata/OAUTH.json").Object.(*User)
+		u := decodeSample(t, "OAUTH").Object.(*User)
 		assert.Equal(t, "UserApiKey", u.Kind())
 		assert.Equal(t, "Budget App B.V.", u.APIKey.RequestedByUser.Company.Name)
 		assert.Equal(t, DeliveryURL, u.APIKey.GrantedByUser.Person.NotificationFilters[0].NotificationDeliveryMethod)
-		d := decodeFile(t, "testdata/DRAFT_PAYMENT.json").Object.(*DraftPayment)
+		d := decodeSample(t, "DRAFT_PAYMENT").Object.(*DraftPayment)
 		assert.Equal(t, "-45.00", d.Object.Payment.Amount.Value.String())
-		q := decodeFile(t, "testdata/USER_INFORMATION_INQUIRY.json").Object.(*UserInformationInquiry)
+		q := decodeSample(t, "USER_INFORMATION_INQUIRY").Object.(*UserInformationInquiry)
 		require.Len(t, q.AllEntry, 1)
 		assert.Equal(t, "USER_PERSON_SOURCE_OF_FUND", q.AllEntry[0].Type)
 		assert.Equal(t, int64(18), q.AllEntry[0].AssistantConversation.AssistantID)
 	})
 	t.Run("user onboarding", func(t *testing.T) {
-		n := decodeFile(t, "testdata/USER_ONBOARDING.json")
+		n := decodeSample(t, "USER_ONBOARDING")
 		assert.Equal(t, EventUserOnboardingUpdated, n.EventType)
 		assert.Equal(t, &UserOnboarding{
 			ID: 4127, Created: mustTime(t, "2025-03-23 08:00:02.612004"), Updated: mustTime(t, "2025-03-23 08:41:17.093518"),
@@ -423,7 +440,7 @@ func TestDecodeErrorPathIsExact(t *testing.T) {
 }
 
 func TestNotificationEncodingJSON(t *testing.T) {
-	body := readFile(t, "testdata/PAYMENT.json")
+	body := sampleBody(t, "PAYMENT")
 	want, err := Decode(body)
 	require.NoError(t, err)
 

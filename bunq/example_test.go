@@ -239,13 +239,3 @@ func ExampleParseTime() {
 	// Output:
 	// 2017-11-08T11:20:03.950184Z <nil>
 }
-
-func ExampleSample() {
-	fmt.Println(len(bunq.SampleNames()), bunq.SampleNames()[:3])
-	body, _ := bunq.Sample("mutation")
-	n, err := bunq.Decode(body)
-	fmt.Println(n.Category, n.Object.ObjectType(), err)
-	// Output:
-	// 22 [BILLING BUNQME_TAB CARD]
-	// MUTATION Payment <nil>
-}

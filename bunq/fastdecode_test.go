@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/bankhook/bankhook/hooktest/samples"
 	"github.com/bankhook/bankhook/internal/fixtures"
 	"github.com/bankhook/bankhook/internal/jsonscan/scantest"
 	"github.com/stretchr/testify/assert"
@@ -11,17 +12,17 @@ import (
 )
 
 // fastPathSeeds returns the bodies the fast path is tested on: every
-// sample in testdata, the shared real-world fixtures when they are present,
-// and bodies that probe the rules the fast path must follow exactly.
+// sample in hooktest/samples, the shared real-world fixtures when they are
+// present, and bodies that probe the rules the fast path must follow
+// exactly.
 func fastPathSeeds(tb testing.TB) [][]byte {
 	tb.Helper()
 	var seeds [][]byte
-	patterns := []string{"testdata/*.json"}
-	if dir, ok := fixtures.Lookup(tb); ok {
-		patterns = append(patterns, filepath.Join(dir, "bunq", "*.json"))
+	for _, name := range samples.BunqNames() {
+		seeds = append(seeds, sampleBody(tb, name))
 	}
-	for _, pattern := range patterns {
-		files, err := filepath.Glob(pattern)
+	if dir, ok := fixtures.Lookup(tb); ok {
+		files, err := filepath.Glob(filepath.Join(dir, "bunq", "*.json"))
 		require.NoError(tb, err)
 		for _, f := range files {
 			seeds = append(seeds, readFile(tb, f))
@@ -125,22 +126,22 @@ func TestDecodeFastPathTaken(t *testing.T) {
 		file string
 		fast bool
 	}{
-		{"testdata/MUTATION.json", true},
-		{"testdata/PAYMENT.json", true},
-		{"testdata/CARD_TRANSACTION_SUCCESSFUL.json", true},
-		{"testdata/CARD_TRANSACTION_FAILED.json", true},
-		{"testdata/REQUEST.json", false},
-		{"testdata/BILLING.json", false},
-		{"testdata/DRAFT_PAYMENT.json", false},
+		{"MUTATION", true},
+		{"PAYMENT", true},
+		{"CARD_TRANSACTION_SUCCESSFUL", true},
+		{"CARD_TRANSACTION_FAILED", true},
+		{"REQUEST", false},
+		{"BILLING", false},
+		{"DRAFT_PAYMENT", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
-			assert.Equal(t, tc.fast, decodeFast(readFile(t, tc.file)) != nil)
+			assert.Equal(t, tc.fast, decodeFast(sampleBody(t, tc.file)) != nil)
 		})
 	}
 	t.Run("keys", func(t *testing.T) {
 		for _, tc := range tests {
-			_, ok := bodyKey(readFile(t, tc.file))
+			_, ok := bodyKey(sampleBody(t, tc.file))
 			assert.Equal(t, tc.fast, ok, tc.file)
 		}
 	})

@@ -3,11 +3,10 @@ package bunq
 import (
 	"bytes"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/bankhook/bankhook"
+	"github.com/bankhook/bankhook/hooktest/samples"
 	"github.com/go-json-experiment/json"
 )
 
@@ -16,15 +15,8 @@ import (
 // non-empty key and re-encodes to JSON that decodes to an equal
 // notification (same encoding, same key).
 func FuzzDecode(f *testing.F) {
-	seeds, err := filepath.Glob("testdata/*.json")
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, s := range seeds {
-		b, err := os.ReadFile(s)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, name := range samples.BunqNames() {
+		b, _ := samples.Bunq(name)
 		f.Add(b)
 	}
 	f.Add([]byte(`{"NotificationUrl":{"object":{"Thing":{"a":[1,2,{"b":null}]}}}}`))

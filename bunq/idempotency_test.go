@@ -23,7 +23,7 @@ func mustKey(t *testing.T, body string) string {
 }
 
 func TestIdempotencyKeyFormat(t *testing.T) {
-	n := decodeFile(t, "testdata/MUTATION.json")
+	n := decodeSample(t, "MUTATION")
 	assert.Equal(t, "bunq:MUTATION:MUTATION_CREATED:Payment:2938471@2025-03-14T09:12:44.11823Z", n.IdempotencyKey())
 
 	u := mustKey(t, `{"NotificationUrl":{"category":"X:Y","event_type":"a b","object":{"New/Type":{"k":1}}}}`)

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/bankhook/bankhook"
 	"github.com/bankhook/bankhook/bunq"
+	"github.com/bankhook/bankhook/hooktest/samples"
 )
 
 // bunqSender is an address inside bunq's production range.
@@ -27,8 +27,8 @@ const bunqSender = "185.40.108.10:40122"
 
 func sample(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile("testdata/" + name + ".json")
-	require.NoError(t, err)
+	b, ok := samples.Bunq(name)
+	require.True(t, ok, "no sample %s", name)
 	return b
 }
 
@@ -341,7 +341,7 @@ func ExampleNewReceiver() {
 	mux := http.NewServeMux()
 	mux.Handle("POST /webhooks/bunq", receiver)
 
-	body, _ := os.ReadFile("testdata/MUTATION.json")
+	body, _ := samples.Bunq("MUTATION")
 	for range 2 { // bunq's retry of the same callback is not handled twice
 		r := httptest.NewRequest(http.MethodPost, "/webhooks/bunq", bytes.NewReader(body))
 		r.Header.Set("Content-Type", "application/json")

@@ -25,6 +25,9 @@
 // contract: bankhook's own stores run it, and so can a store of yours
 // (SQL, DynamoDB, …) from a test of its package.
 //
+// Package [github.com/bankhook/bankhook/hooktest/samples] holds example
+// bodies of each bank's webhooks, to build deliveries from.
+//
 // The kit takes no shortcut through the receiver: requests go through the
 // whole chain as the bank's would, so a test built on it checks the
 // receiver's one rule — 2xx only for an event that has been handled, or a

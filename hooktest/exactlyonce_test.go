@@ -23,6 +23,7 @@ import (
 	"github.com/bankhook/bankhook/bankhub"
 	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/hooktest"
+	"github.com/bankhook/bankhook/hooktest/samples"
 	"github.com/bankhook/bankhook/internal/fixtures"
 )
 
@@ -291,7 +292,7 @@ func (c *counters) reasons(r bankhook.Reason) int {
 // package's sample with the payment id changed.
 func bunqPayments(t *testing.T, n int) [][]byte {
 	t.Helper()
-	sample, ok := bunq.Sample("MUTATION")
+	sample, ok := samples.Bunq("MUTATION")
 	require.True(t, ok)
 	const id = `"id": 2938471,`
 	require.Equal(t, 1, bytes.Count(sample, []byte(id)), "the sample's payment id")
@@ -307,7 +308,7 @@ func bunqPayments(t *testing.T, n int) [][]byte {
 // changed.
 func bankhubTransactions(t *testing.T, n int) [][]byte {
 	t.Helper()
-	sample, ok := bankhub.Sample("TRANSACTIONS_DEFAULT_UPDATE")
+	sample, ok := samples.Bankhub("TRANSACTIONS_DEFAULT_UPDATE")
 	require.True(t, ok)
 	const id = `"id": "b2e4c6a8-1d3f-4a5b-8c7d-9e0f1a2b3c4d"`
 	require.Equal(t, 1, bytes.Count(sample, []byte(id)), "the sample's transaction id")

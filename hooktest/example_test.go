@@ -13,6 +13,7 @@ import (
 	"github.com/bankhook/bankhook/bankhub"
 	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/hooktest"
+	"github.com/bankhook/bankhook/hooktest/samples"
 )
 
 func ExampleNewDelivery() {
@@ -96,7 +97,7 @@ func ExampleReplay_duplicates() {
 		bankhook.Decode(bunq.Decode),
 		bankhook.Dedupe(bankhook.DedupeOptions{Store: store}),
 	)
-	body, _ := bunq.Sample("MUTATION")
+	body, _ := samples.Bunq("MUTATION")
 	rep, err := hooktest.Replay(context.Background(), h, bunq.RetrySchedule(),
 		[]*hooktest.Delivery{hooktest.NewDelivery("/bunq", body)},
 		hooktest.ReplayOptions{Clock: clock, Senders: func(int) int { return 2 }, Workers: 1})
@@ -115,7 +116,7 @@ func ExampleReplay_duplicates() {
 }
 
 func ExampleDeliveryFromFile() {
-	d, err := hooktest.DeliveryFromFile("/bunq/callback", "../bunq/testdata/MUTATION.json")
+	d, err := hooktest.DeliveryFromFile("/bunq/callback", "samples/bunq/MUTATION.json")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -141,7 +142,7 @@ func ExampleReplayURL() {
 	}))
 	defer srv.Close()
 
-	body, _ := bunq.Sample("MUTATION")
+	body, _ := samples.Bunq("MUTATION")
 	rep, err := hooktest.ReplayURL(context.Background(), srv.URL, bunq.RetrySchedule(),
 		[]*hooktest.Delivery{hooktest.NewDelivery("/bunq", body)}, hooktest.ReplayOptions{Clock: clock})
 	if err != nil {

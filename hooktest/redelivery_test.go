@@ -15,6 +15,7 @@ import (
 	"github.com/bankhook/bankhook/bankhub"
 	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/hooktest"
+	"github.com/bankhook/bankhook/hooktest/samples"
 )
 
 // What the dedupe store does with deliveries that come long after the
@@ -34,7 +35,7 @@ func receiver[E bankhook.Event](decode func([]byte) (E, error), store bankhook.S
 
 func bunqDelivery(t *testing.T, name string) *hooktest.Delivery {
 	t.Helper()
-	body, ok := bunq.Sample(name)
+	body, ok := samples.Bunq(name)
 	require.True(t, ok, name)
 	d := hooktest.NewDelivery("/bunq", body)
 	d.RemoteAddr = hooktest.BunqAddr
@@ -87,7 +88,7 @@ func TestLateRetryAnsweredFromStore(t *testing.T) {
 }
 
 func TestCrashedHolderBlocksUntilLeaseEnds(t *testing.T) {
-	body, ok := bankhub.Sample("TRANSACTIONS_DEFAULT_UPDATE")
+	body, ok := samples.Bankhub("TRANSACTIONS_DEFAULT_UPDATE")
 	require.True(t, ok)
 	w, err := bankhub.Decode(body)
 	require.NoError(t, err)

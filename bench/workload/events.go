@@ -15,7 +15,7 @@ import (
 // SamplePayment is the bunq Payment callback the benchmarks decode,
 // relative to the bench module's directory: a MUTATION callback of about
 // 3.6 KB, as bunq sends it (indented).
-const SamplePayment = "../bunq/testdata/MUTATION.json"
+const SamplePayment = "../hooktest/samples/bunq/MUTATION.json"
 
 // idDigits is the width of the patched Payment id: 12 digits, from
 // 100000000000 upwards, so every event has a valid JSON number of the same

@@ -30,8 +30,7 @@ import (
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/stretchr/testify/require"
 
-	"github.com/bankhook/bankhook/bankhub"
-	"github.com/bankhook/bankhook/bunq"
+	"github.com/bankhook/bankhook/hooktest/samples"
 )
 
 // syncBuffer is a bytes.Buffer safe for one writer and many readers.
@@ -261,14 +260,14 @@ func reasonOf(t *testing.T, a answer) string {
 
 func bunqSample(t *testing.T, name string) []byte {
 	t.Helper()
-	b, ok := bunq.Sample(name)
+	b, ok := samples.Bunq(name)
 	require.True(t, ok, "bunq sample %s", name)
 	return b
 }
 
 func bankhubSample(t *testing.T, name string) []byte {
 	t.Helper()
-	b, ok := bankhub.Sample(name)
+	b, ok := samples.Bankhub(name)
 	require.True(t, ok, "bankhub sample %s", name)
 	return b
 }

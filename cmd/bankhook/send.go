@@ -21,6 +21,7 @@ import (
 	"github.com/bankhook/bankhook/bankhub"
 	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/redact"
+	"github.com/bankhook/bankhook/hooktest/samples"
 )
 
 const sendUsage = `Usage: bankhook send [flags] bunq|bankhub SAMPLE|FILE
@@ -61,8 +62,8 @@ var providers = map[string]struct {
 	names  func() []string
 	policy bankhook.RetryPolicy
 }{
-	"bunq":    {bunq.Sample, bunq.SampleNames, bunq.RetrySchedule()},
-	"bankhub": {bankhub.Sample, bankhub.SampleNames, bankhub.RetrySchedule()},
+	"bunq":    {samples.Bunq, samples.BunqNames, bunq.RetrySchedule()},
+	"bankhub": {samples.Bankhub, samples.BankhubNames, bankhub.RetrySchedule()},
 }
 
 // policies are the --policy values.

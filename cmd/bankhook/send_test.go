@@ -19,6 +19,7 @@ import (
 	"github.com/bankhook/bankhook"
 	"github.com/bankhook/bankhook/bankhub"
 	"github.com/bankhook/bankhook/bunq"
+	"github.com/bankhook/bankhook/hooktest/samples"
 )
 
 // receiver is an httptest server standing in for a webhook receiver: it
@@ -170,7 +171,7 @@ func TestSendRetrySchedules(t *testing.T) {
 			assert.Equal(t, want, offsets, "attempts follow the schedule")
 			reqs := rc.received()
 			require.Len(t, reqs, len(want), "one request per attempt")
-			body, ok := map[string]func(string) ([]byte, bool){"bunq": bunq.Sample, "bankhub": bankhub.Sample}[provider](sample)
+			body, ok := map[string]func(string) ([]byte, bool){"bunq": samples.Bunq, "bankhub": samples.Bankhub}[provider](sample)
 			require.True(t, ok)
 			for i, req := range reqs {
 				assert.Equal(t, string(body), req.body, "attempt %d delivers the same body", i+1)
@@ -253,7 +254,7 @@ func TestSendList(t *testing.T) {
 	for _, p := range []struct {
 		name  string
 		names []string
-	}{{"bunq", bunq.SampleNames()}, {"bankhub", bankhub.SampleNames()}} {
+	}{{"bunq", samples.BunqNames()}, {"bankhub", samples.BankhubNames()}} {
 		t.Run(p.name, func(t *testing.T) {
 			r := runIn(t, "send", p.name, "list")
 			require.Equal(t, exitOK, r.code, r.stderr)
@@ -272,9 +273,9 @@ func TestSendList(t *testing.T) {
 		"IDEAL", "MUTATION", "OAUTH", "PARTNER_USER_PROVISION", "PAYMENT", "REQUEST", "SCHEDULE_RESULT", "SCHEDULE_STATUS",
 		"SHARE", "SOFORT", "SUPPORT", "TAB_RESULT", "USER_INFORMATION_INQUIRY", "BUNQME_TAB",
 		"USER_ONBOARDING", "CARD", "MASTERCARD_IDENTITY_CHECK"} {
-		assert.Contains(t, bunq.SampleNames(), c)
+		assert.Contains(t, samples.BunqNames(), c)
 	}
-	assert.Equal(t, []string{"GRANT_ERROR", "GRANT_USER_PERMISSION_REVOKED", "TRANSACTIONS_DEFAULT_UPDATE"}, bankhub.SampleNames())
+	assert.Equal(t, []string{"GRANT_ERROR", "GRANT_USER_PERMISSION_REVOKED", "TRANSACTIONS_DEFAULT_UPDATE"}, samples.BankhubNames())
 }
 
 func TestSendUsageErrors(t *testing.T) {

@@ -29,6 +29,7 @@ import (
 	"github.com/bankhook/bankhook"
 	"github.com/bankhook/bankhook/bankhub"
 	"github.com/bankhook/bankhook/bunq"
+	"github.com/bankhook/bankhook/hooktest/samples"
 )
 
 // unknownObject is a bunq callback about an object type bankhook does not
@@ -171,7 +172,7 @@ func TestServeDuplicates(t *testing.T) {
 	// Every sample at once: the lines must not interleave.
 	t.Run("distinct concurrent", func(t *testing.T) {
 		var wg sync.WaitGroup
-		for _, name := range bunq.SampleNames() {
+		for _, name := range samples.BunqNames() {
 			body := bunqSample(t, name)
 			wg.Go(func() {
 				a, err := tryPost(t.Context(), nil, s.url+"/bunq", "application/json", body)
@@ -191,7 +192,7 @@ func TestServeDuplicates(t *testing.T) {
 		assert.Equal(t, 1, n, "key %s written %d times", k, n)
 	}
 	want := map[string]bool{}
-	for _, name := range bunq.SampleNames() {
+	for _, name := range samples.BunqNames() {
 		n, err := bunq.Decode(bunqSample(t, name))
 		require.NoError(t, err, name)
 		want[n.IdempotencyKey()] = true
@@ -664,7 +665,7 @@ func TestEveryBuiltInSampleIsAccepted(t *testing.T) {
 		path  string
 		names []string
 		get   func(string) ([]byte, bool)
-	}{{"/bunq", bunq.SampleNames(), bunq.Sample}, {"/bankhub", bankhub.SampleNames(), bankhub.Sample}} {
+	}{{"/bunq", samples.BunqNames(), samples.Bunq}, {"/bankhub", samples.BankhubNames(), samples.Bankhub}} {
 		require.NotEmpty(t, p.names)
 		for _, name := range p.names {
 			body, ok := p.get(strings.ToLower(name))

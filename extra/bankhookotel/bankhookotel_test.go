@@ -28,6 +28,7 @@ import (
 	"github.com/bankhook/bankhook/bankhub"
 	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/extra/bankhookotel"
+	"github.com/bankhook/bankhook/hooktest/samples"
 )
 
 const (
@@ -110,7 +111,7 @@ func TestSpansOfRealReceivers(t *testing.T) {
 	h, err := bunq.NewReceiver(cfg)
 	require.NoError(t, err)
 
-	body, _ := bunq.Sample("MUTATION")
+	body, _ := samples.Bunq("MUTATION")
 	require.Equal(t, http.StatusOK, deliver(h, bunqSender, body))
 	require.Equal(t, http.StatusOK, deliver(h, bunqSender, body))
 	require.Equal(t, http.StatusForbidden, deliver(h, stranger, body))
@@ -151,7 +152,7 @@ func TestSpanOfAFailure(t *testing.T) {
 	cfg.Middleware = []bankhook.Middleware{m.Middleware}
 	h, err := bankhub.NewReceiver(cfg)
 	require.NoError(t, err)
-	body, _ := bankhub.Sample("GRANT_ERROR")
+	body, _ := samples.Bankhub("GRANT_ERROR")
 	require.Equal(t, http.StatusInternalServerError, deliver(h, bankhubSender, body))
 
 	ended := tel.spans.Ended()
@@ -207,7 +208,7 @@ func TestMetrics(t *testing.T) {
 	cfg.Logger = slog.New(slog.DiscardHandler)
 	h, err := bankhub.NewReceiver(cfg)
 	require.NoError(t, err)
-	body, _ := bankhub.Sample("GRANT_ERROR")
+	body, _ := samples.Bankhub("GRANT_ERROR")
 	require.Equal(t, http.StatusOK, deliver(h, bankhubSender, body))
 	require.Equal(t, http.StatusForbidden, deliver(h, stranger, body))
 
@@ -250,7 +251,7 @@ func TestPrometheusNames(t *testing.T) {
 	cfg.Middleware = []bankhook.Middleware{m.Middleware}
 	h, err := bunq.NewReceiver(cfg)
 	require.NoError(t, err)
-	body, _ := bunq.Sample("MUTATION")
+	body, _ := samples.Bunq("MUTATION")
 	require.Equal(t, http.StatusOK, deliver(h, bunqSender, body))
 	require.Equal(t, http.StatusForbidden, deliver(h, stranger, body))
 	m.StoreFailed(httptest.NewRequest(http.MethodPost, "/", nil), bankhook.StoreFailure{Op: "reserve", Err: errDown})

@@ -13,6 +13,7 @@ import (
 	"github.com/bankhook/bankhook"
 	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/extra/bankhookotel"
+	"github.com/bankhook/bankhook/hooktest/samples"
 )
 
 func Example() {
@@ -41,7 +42,7 @@ func Example() {
 		return
 	}
 
-	body, _ := bunq.Sample("MUTATION")
+	body, _ := samples.Bunq("MUTATION")
 	r := httptest.NewRequest(http.MethodPost, "/bunq", bytes.NewReader(body))
 	r.Header.Set("Content-Type", "application/json")
 	r.RemoteAddr = "185.40.108.10:40122"

@@ -20,6 +20,7 @@ import (
 	"github.com/bankhook/bankhook/bankhub"
 	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/extra/bankhookprom"
+	"github.com/bankhook/bankhook/hooktest/samples"
 )
 
 const (
@@ -82,9 +83,9 @@ func TestMetricsOfRealReceivers(t *testing.T) {
 	bankhubH, err := bankhub.NewReceiver(bankhubCfg)
 	require.NoError(t, err)
 
-	mutation, _ := bunq.Sample("MUTATION")
-	payment, _ := bunq.Sample("PAYMENT")
-	grantError, _ := bankhub.Sample("GRANT_ERROR")
+	mutation, _ := samples.Bunq("MUTATION")
+	payment, _ := samples.Bunq("PAYMENT")
+	grantError, _ := samples.Bankhub("GRANT_ERROR")
 
 	assert.Equal(t, http.StatusOK, deliver(bunqH, bunqSender, mutation))
 	assert.Equal(t, http.StatusOK, deliver(bunqH, bunqSender, mutation)) // replayed
@@ -205,7 +206,7 @@ func TestInFlight(t *testing.T) {
 
 	inFlight := func() float64 { return inFlightOf(t, reg, "bunq") }
 	for _, name := range []string{"MUTATION", "PAYMENT"} {
-		body, _ := bunq.Sample(name)
+		body, _ := samples.Bunq(name)
 		go deliver(h, bunqSender, body)
 		<-entered
 	}
@@ -276,8 +277,8 @@ func TestDedupeEvictions(t *testing.T) {
 	}
 	evictions(`bankhook_dedupe_evictions_total{receiver="bunq",region="eu"} 0` + "\n")
 
-	mutation, _ := bunq.Sample("MUTATION")
-	payment, _ := bunq.Sample("PAYMENT")
+	mutation, _ := samples.Bunq("MUTATION")
+	payment, _ := samples.Bunq("PAYMENT")
 	for _, body := range [][]byte{mutation, payment, mutation} {
 		require.Equal(t, http.StatusOK, deliver(h, bunqSender, body))
 	}

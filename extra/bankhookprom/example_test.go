@@ -12,6 +12,7 @@ import (
 	"github.com/bankhook/bankhook"
 	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/extra/bankhookprom"
+	"github.com/bankhook/bankhook/hooktest/samples"
 )
 
 func Example() {
@@ -32,7 +33,7 @@ func Example() {
 		return
 	}
 
-	body, _ := bunq.Sample("MUTATION")
+	body, _ := samples.Bunq("MUTATION")
 	for _, sender := range []string{"185.40.108.10:40122", "185.40.108.10:40122", "203.0.113.9:1234"} {
 		r := httptest.NewRequest(http.MethodPost, "/bunq", bytes.NewReader(body))
 		r.Header.Set("Content-Type", "application/json")
@@ -81,7 +82,7 @@ func ExampleReceiver_DedupeEvictions() {
 		return
 	}
 	for _, name := range []string{"MUTATION", "PAYMENT"} {
-		body, _ := bunq.Sample(name)
+		body, _ := samples.Bunq(name)
 		r := httptest.NewRequest(http.MethodPost, "/bunq", bytes.NewReader(body))
 		r.Header.Set("Content-Type", "application/json")
 		r.RemoteAddr = "185.40.108.10:40122"

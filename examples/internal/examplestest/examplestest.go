@@ -21,9 +21,8 @@ import (
 	"time"
 
 	"github.com/bankhook/bankhook"
-	"github.com/bankhook/bankhook/bankhub"
-	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/examples/internal/service"
+	"github.com/bankhook/bankhook/hooktest/samples"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -81,9 +80,9 @@ type delivery struct {
 
 func deliveries(t *testing.T) []delivery {
 	t.Helper()
-	mutation, ok := bunq.Sample("MUTATION")
+	mutation, ok := samples.Bunq("MUTATION")
 	require.True(t, ok, "bunq sample MUTATION")
-	transaction, ok := bankhub.Sample("TRANSACTIONS_DEFAULT_UPDATE")
+	transaction, ok := samples.Bankhub("TRANSACTIONS_DEFAULT_UPDATE")
 	require.True(t, ok, "bankhub sample TRANSACTIONS_DEFAULT_UPDATE")
 	return []delivery{
 		{

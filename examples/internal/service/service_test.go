@@ -8,9 +8,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/bankhook/bankhook/bankhub"
-	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/examples/internal/service"
+	"github.com/bankhook/bankhook/hooktest/samples"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -81,21 +80,21 @@ func TestReceivers(t *testing.T) {
 		booked string // the ledger's line, "" for none
 	}{
 		{
-			name: "bunq mutation", bank: "bunq", body: sample(bunq.Sample, "MUTATION"), status: http.StatusOK,
+			name: "bunq mutation", bank: "bunq", body: sample(samples.Bunq, "MUTATION"), status: http.StatusOK,
 			booked: `{"bank":"bunq","id":"2938471","amount":"-24.95","currency":"EUR","description":"Order 2025-0042 Boekhandel Centrum"}` + "\n",
 		},
 		// The same payments come as MUTATION callbacks: booked there.
-		{name: "bunq payment", bank: "bunq", body: sample(bunq.Sample, "PAYMENT"), status: http.StatusOK},
-		{name: "bunq card transaction, not routed", bank: "bunq", body: sample(bunq.Sample, "CARD_TRANSACTION_SUCCESSFUL"), status: http.StatusOK},
+		{name: "bunq payment", bank: "bunq", body: sample(samples.Bunq, "PAYMENT"), status: http.StatusOK},
+		{name: "bunq card transaction, not routed", bank: "bunq", body: sample(samples.Bunq, "CARD_TRANSACTION_SUCCESSFUL"), status: http.StatusOK},
 		{
-			name: "bankhub transaction", bank: "bankhub", body: sample(bankhub.Sample, "TRANSACTIONS_DEFAULT_UPDATE"), status: http.StatusOK,
+			name: "bankhub transaction", bank: "bankhub", body: sample(samples.Bankhub, "TRANSACTIONS_DEFAULT_UPDATE"), status: http.StatusOK,
 			booked: `{"bank":"bankhub","id":"b2e4c6a8-1d3f-4a5b-8c7d-9e0f1a2b3c4d","amount":"123456789012345678","currency":"VND","description":"CONG TY TNHH AN PHAT thanh toan DH10234"}` + "\n",
 		},
-		{name: "bankhub grant error, not routed", bank: "bankhub", body: sample(bankhub.Sample, "GRANT_ERROR"), status: http.StatusOK},
+		{name: "bankhub grant error, not routed", bank: "bankhub", body: sample(samples.Bankhub, "GRANT_ERROR"), status: http.StatusOK},
 		// A payment the ledger could not book is not acknowledged: the
 		// bank delivers it again.
-		{name: "bunq mutation, ledger down", bank: "bunq", body: sample(bunq.Sample, "MUTATION"), broken: true, status: http.StatusInternalServerError},
-		{name: "bankhub transaction, ledger down", bank: "bankhub", body: sample(bankhub.Sample, "TRANSACTIONS_DEFAULT_UPDATE"), broken: true, status: http.StatusInternalServerError},
+		{name: "bunq mutation, ledger down", bank: "bunq", body: sample(samples.Bunq, "MUTATION"), broken: true, status: http.StatusInternalServerError},
+		{name: "bankhub transaction, ledger down", bank: "bankhub", body: sample(samples.Bankhub, "TRANSACTIONS_DEFAULT_UPDATE"), broken: true, status: http.StatusInternalServerError},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -9,8 +9,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/bankhook/bankhook/bankhub"
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/gateway"
+	"github.com/bankhook/bankhook/hooktest/samples"
 )
 
 // ExampleGateway serves bankHub on a loopback listener, delivers one of
@@ -37,7 +37,7 @@ func ExampleGateway() {
 	served := make(chan error, 1)
 	go func() { served <- g.Serve(ctx, ln) }()
 
-	body, _ := bankhub.Sample("GRANT_ERROR")
+	body, _ := samples.Bankhub("GRANT_ERROR")
 	resp, err := http.Post("http://"+ln.Addr().String()+"/bankhub", "application/json", bytes.NewReader(body))
 	if err != nil {
 		panic(err)

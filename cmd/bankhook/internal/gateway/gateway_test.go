@@ -18,8 +18,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bankhook/bankhook"
-	"github.com/bankhook/bankhook/bankhub"
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/output"
+	"github.com/bankhook/bankhook/hooktest/samples"
 	"github.com/bankhook/bankhook/redisstore"
 )
 
@@ -42,7 +42,7 @@ func TestGateway(t *testing.T) {
 	served := make(chan error, 1)
 	go func() { served <- g.Serve(ctx, ln) }()
 
-	body, ok := bankhub.Sample("GRANT_ERROR")
+	body, ok := samples.Bankhub("GRANT_ERROR")
 	require.True(t, ok)
 	client := &http.Client{Timeout: 10 * time.Second}
 	resp, err := client.Post("http://"+ln.Addr().String()+"/bankhub", "application/json", bytes.NewReader(body))

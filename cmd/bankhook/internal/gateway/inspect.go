@@ -7,9 +7,8 @@ import (
 	"net/http"
 	"sync"
 
-	"github.com/bankhook/bankhook/bankhub"
-	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/inspect"
+	"github.com/bankhook/bankhook/hooktest/samples"
 )
 
 // newInspector returns the inspector of the bank endpoints, or nil
@@ -21,8 +20,8 @@ func (g *Gateway) newInspector() (*inspect.Inspector, error) {
 	}
 	var banks []inspect.Bank
 	for _, b := range []inspect.Bank{
-		{Name: "bunq", Path: c.BunqPath, SampleNames: bunq.SampleNames, Sample: bunq.Sample},
-		{Name: "bankhub", Path: c.BankhubPath, SampleNames: bankhub.SampleNames, Sample: bankhub.Sample},
+		{Name: "bunq", Path: c.BunqPath, SampleNames: samples.BunqNames, Sample: samples.Bunq},
+		{Name: "bankhub", Path: c.BankhubPath, SampleNames: samples.BankhubNames, Sample: samples.Bankhub},
 	} {
 		if b.Path != "" {
 			banks = append(banks, b)

@@ -18,6 +18,7 @@ import (
 	"github.com/bankhook/bankhook"
 	"github.com/bankhook/bankhook/bankhub"
 	"github.com/bankhook/bankhook/bunq"
+	"github.com/bankhook/bankhook/hooktest/samples"
 )
 
 const testToken = "s3cret"
@@ -38,8 +39,8 @@ func newFixture(t *testing.T, o Options) *fixture {
 	f := &fixture{t: t}
 	if o.Banks == nil {
 		o.Banks = []Bank{
-			{Name: "bunq", Path: "/bunq", SampleNames: bunq.SampleNames, Sample: bunq.Sample},
-			{Name: "bankhub", Path: "/bankhub", SampleNames: bankhub.SampleNames, Sample: bankhub.Sample},
+			{Name: "bunq", Path: "/bunq", SampleNames: samples.BunqNames, Sample: samples.Bunq},
+			{Name: "bankhub", Path: "/bankhub", SampleNames: samples.BankhubNames, Sample: samples.Bankhub},
 		}
 	}
 	if o.Token == "" {
@@ -178,9 +179,9 @@ func sample(t *testing.T, bank, name string) []byte {
 	var ok bool
 	switch bank {
 	case "bunq":
-		b, ok = bunq.Sample(name)
+		b, ok = samples.Bunq(name)
 	case "bankhub":
-		b, ok = bankhub.Sample(name)
+		b, ok = samples.Bankhub(name)
 	}
 	require.True(t, ok, "%s sample %s", bank, name)
 	return b

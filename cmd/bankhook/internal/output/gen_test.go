@@ -10,8 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/bankhook/bankhook/bankhub"
-	"github.com/bankhook/bankhook/bunq"
+	"github.com/bankhook/bankhook/hooktest/samples"
 )
 
 // testLine returns a small event line of provider with key, received at
@@ -49,7 +48,7 @@ type lineTemplate struct {
 // the raw body) and its received_at go.
 func newLineTemplate(t testing.TB, provider, sample, id string) *lineTemplate {
 	t.Helper()
-	get := map[string]func(string) ([]byte, bool){"bunq": bunq.Sample, "bankhub": bankhub.Sample}[provider]
+	get := map[string]func(string) ([]byte, bool){"bunq": samples.Bunq, "bankhub": samples.Bankhub}[provider]
 	body, ok := get(sample)
 	require.True(t, ok, sample)
 	l, err := lineFor(provider, body)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bankhook/bankhook/bankhub"
 	"github.com/bankhook/bankhook/bunq"
+	"github.com/bankhook/bankhook/hooktest/samples"
 )
 
 func TestMarshalLine(t *testing.T) {
@@ -72,12 +73,12 @@ func lineFor(provider string, body []byte) (Line, error) {
 // to the same event. Its seeds are kilobytes long: run it with a bounded
 // minimization, go test -fuzz FuzzEventLine -fuzzminimizetime 50x.
 func FuzzEventLine(f *testing.F) {
-	for _, name := range bunq.SampleNames() {
-		b, _ := bunq.Sample(name)
+	for _, name := range samples.BunqNames() {
+		b, _ := samples.Bunq(name)
 		f.Add(true, b)
 	}
-	for _, name := range bankhub.SampleNames() {
-		b, _ := bankhub.Sample(name)
+	for _, name := range samples.BankhubNames() {
+		b, _ := samples.Bankhub(name)
 		f.Add(false, b)
 	}
 	f.Add(true, []byte(`{"NotificationUrl":{"category":"MUTATION","event_type":"MUTATION_CREATED","object":{"FutureThing":{"id":77,"note":"caf\u00e9"}}}}`))
@@ -118,7 +119,7 @@ func FuzzEventLine(f *testing.F) {
 func BenchmarkMarshalLine(b *testing.B) {
 	for _, s := range []struct{ provider, name string }{{"bunq", "MUTATION"}, {"bankhub", "TRANSACTIONS_DEFAULT_UPDATE"}} {
 		b.Run(s.provider+"/"+s.name, func(b *testing.B) {
-			get := map[string]func(string) ([]byte, bool){"bunq": bunq.Sample, "bankhub": bankhub.Sample}[s.provider]
+			get := map[string]func(string) ([]byte, bool){"bunq": samples.Bunq, "bankhub": samples.Bankhub}[s.provider]
 			body, _ := get(s.name)
 			l, err := lineFor(s.provider, body)
 			require.NoError(b, err)

@@ -19,7 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/bankhook/bankhook/bunq"
+	"github.com/bankhook/bankhook/hooktest/samples"
 )
 
 func TestWriterFile(t *testing.T) {
@@ -547,7 +547,7 @@ func waitFor(t *testing.T, cond func() bool) {
 // output (io.Discard here), and to a file on disk with its fsync, which
 // concurrent callers share.
 func BenchmarkWriteLine(b *testing.B) {
-	body, _ := bunq.Sample("MUTATION")
+	body, _ := samples.Bunq("MUTATION")
 	l, err := lineFor("bunq", body)
 	require.NoError(b, err)
 	line, err := Marshal(l)
