@@ -372,3 +372,26 @@ func FuzzParseDecimal(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkParseDecimal(b *testing.B) {
+	benchmarks := []struct {
+		name string
+		in   string
+	}{
+		{name: "bunq amount", in: "-24.95"},
+		{name: "integer", in: "1000"},
+		{name: "exponent", in: "1.5e3"},
+		{name: "18 digits", in: "-1234567890.12345678"},
+		{name: "30 digits", in: "-12345678901234567890.1234567890"},
+	}
+	for _, bm := range benchmarks {
+		b.Run(bm.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := bankhook.ParseDecimal(bm.in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
