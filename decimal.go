@@ -180,65 +180,99 @@ func (d Decimal) MarshalJSONTo(enc *jsontext.Encoder) error {
 // parseDecimal validates JSON number syntax before converting, so that the
 // library's more permissive parser never sees "0x10", "+1", " 1" or "NaN".
 func parseDecimal(s []byte) (Decimal, error) {
-	bad := func(why string) (Decimal, error) {
-		return Decimal{}, fmt.Errorf("bankhook: decimal %.40q: %s", s, why)
+	t, why := scanDecimal(s)
+	if why == "" {
+		var d Decimal
+		if d, why = t.decimal(); why == "" {
+			return d, nil
+		}
 	}
+	return Decimal{}, fmt.Errorf("bankhook: decimal %.40q: %s", s, why)
+}
+
+// decimalText is a decimal in JSON number syntax, split into its parts by
+// scanDecimal. The digits are slices of the text scanned.
+type decimalText struct {
+	neg        bool
+	intDigits  []byte // at least one, no leading zero but in "0"
+	fracDigits []byte // nil without a decimal point, else at least one
+	exp        int    // the exponent written, within ±maxDecimalExponent
+}
+
+// scanDecimal splits s, which must be all of a JSON number, into its
+// parts. When s is not one, it returns why, for the error message.
+func scanDecimal(s []byte) (t decimalText, why string) {
 	i := 0
-	neg := false
 	if i < len(s) && s[i] == '-' {
-		neg = true
+		t.neg = true
 		i++
 	}
-	intStart := i
-	for i < len(s) && isDigit(s[i]) {
-		i++
+	end := skipDigits(s, i)
+	t.intDigits, i = s[i:end], end
+	if len(t.intDigits) == 0 {
+		return t, "no digits"
 	}
-	intDigits := s[intStart:i]
-	if len(intDigits) == 0 {
-		return bad("no digits")
+	if len(t.intDigits) > 1 && t.intDigits[0] == '0' {
+		return t, "leading zero"
 	}
-	if len(intDigits) > 1 && intDigits[0] == '0' {
-		return bad("leading zero")
-	}
-	var fracDigits []byte
 	if i < len(s) && s[i] == '.' {
-		i++
-		start := i
-		for i < len(s) && isDigit(s[i]) {
-			i++
-		}
-		fracDigits = s[start:i]
-		if len(fracDigits) == 0 {
-			return bad("no digits after the decimal point")
+		end = skipDigits(s, i+1)
+		t.fracDigits, i = s[i+1:end], end
+		if len(t.fracDigits) == 0 {
+			return t, "no digits after the decimal point"
 		}
 	}
-	exp := 0
 	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		expNeg := false
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			expNeg = s[i] == '-'
-			i++
-		}
-		start := i
-		for i < len(s) && isDigit(s[i]) {
-			if exp = exp*10 + int(s[i]-'0'); exp > maxDecimalExponent {
-				return bad("exponent out of range")
-			}
-			i++
-		}
-		if i == start {
-			return bad("no digits in the exponent")
-		}
-		if expNeg {
-			exp = -exp
+		if t.exp, i, why = scanExponent(s, i+1); why != "" {
+			return t, why
 		}
 	}
 	if i != len(s) {
-		return bad("unexpected character")
+		return t, "unexpected character"
 	}
-	nDigits := len(intDigits) + len(fracDigits)
-	exp32 := int32(exp - len(fracDigits))
+	return t, ""
+}
+
+// skipDigits returns the index of the first byte of s at or after i that
+// is not a digit, or len(s).
+func skipDigits(s []byte, i int) int {
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	return i
+}
+
+// scanExponent reads the optional sign and the digits of an exponent
+// starting at s[i], just after its 'e', and returns its value and the
+// index of the byte after it, or why it is refused: no digits, or a value
+// beyond ±maxDecimalExponent.
+func scanExponent(s []byte, i int) (exp, next int, why string) {
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	start := i
+	for i < len(s) && isDigit(s[i]) {
+		if exp = exp*10 + int(s[i]-'0'); exp > maxDecimalExponent {
+			return 0, i, "exponent out of range"
+		}
+		i++
+	}
+	if i == start {
+		return 0, i, "no digits in the exponent"
+	}
+	if neg {
+		exp = -exp
+	}
+	return exp, i, ""
+}
+
+// decimal returns the value t is the text of, or why it is refused: more
+// than maxDecimalDigits digits in plain notation.
+func (t decimalText) decimal() (Decimal, string) {
+	nDigits := len(t.intDigits) + len(t.fracDigits)
+	exp32 := int32(t.exp - len(t.fracDigits))
 	// Bound the digits String prints (plain notation, "1e3" is "1000"), not
 	// only those given, so that every accepted value's String parses again.
 	plain := nDigits + int(exp32)
@@ -246,7 +280,7 @@ func parseDecimal(s []byte) (Decimal, error) {
 		plain = max(nDigits, 1-int(exp32))
 	}
 	if plain > maxDecimalDigits {
-		return bad("too many digits")
+		return Decimal{}, "too many digits"
 	}
 	// A positive exponent is written out ("1e3" is stored as 1000), so
 	// that equal plain forms are equal values, field for field.
@@ -255,34 +289,48 @@ func parseDecimal(s []byte) (Decimal, error) {
 		zeros, exp32 = int(exp32), 0
 	}
 	if nDigits+zeros <= 18 {
-		var coef int64
-		for _, c := range intDigits {
-			coef = coef*10 + int64(c-'0')
-		}
-		for _, c := range fracDigits {
-			coef = coef*10 + int64(c-'0')
-		}
-		for range zeros {
-			coef *= 10
-		}
-		if neg {
-			coef = -coef
-		}
-		return Decimal{v: decimal.New(coef, exp32)}, nil
+		return Decimal{v: decimal.New(t.smallCoefficient(zeros), exp32)}, ""
 	}
-	digits := make([]byte, 0, nDigits+zeros+1)
-	if neg {
+	var coef big.Int
+	if !t.bigCoefficient(&coef, zeros) {
+		return Decimal{}, "not a number"
+	}
+	return Decimal{v: decimal.NewFromBigInt(&coef, exp32)}, ""
+}
+
+// smallCoefficient returns t's digits, signed and followed by zeros
+// zeros, as an integer; they must be 18 at most, so that it fits an
+// int64.
+func (t decimalText) smallCoefficient(zeros int) int64 {
+	var coef int64
+	for _, c := range t.intDigits {
+		coef = coef*10 + int64(c-'0')
+	}
+	for _, c := range t.fracDigits {
+		coef = coef*10 + int64(c-'0')
+	}
+	for range zeros {
+		coef *= 10
+	}
+	if t.neg {
+		coef = -coef
+	}
+	return coef
+}
+
+// bigCoefficient is smallCoefficient for any number of digits: it sets
+// coef, and reports whether the digits made a number.
+func (t decimalText) bigCoefficient(coef *big.Int, zeros int) bool {
+	digits := make([]byte, 0, len(t.intDigits)+len(t.fracDigits)+zeros+1)
+	if t.neg {
 		digits = append(digits, '-')
 	}
-	digits = append(append(digits, intDigits...), fracDigits...)
+	digits = append(append(digits, t.intDigits...), t.fracDigits...)
 	for range zeros {
 		digits = append(digits, '0')
 	}
-	coef, ok := new(big.Int).SetString(string(digits), 10)
-	if !ok {
-		return bad("not a number")
-	}
-	return Decimal{v: decimal.NewFromBigInt(coef, exp32)}, nil
+	_, ok := coef.SetString(string(digits), 10)
+	return ok
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
