@@ -104,6 +104,27 @@ func NewReceiver[E Event](decode func([]byte) (E, error), handle func(context.Co
 	if decode == nil || handle == nil {
 		return nil, errors.New("bankhook: NewReceiver needs a decode and a handle function")
 	}
+	trusted, err := o.prepare()
+	if err != nil {
+		return nil, err
+	}
+	m := o.checks(trusted)
+	if o.BodyKey != nil && o.Dedupe.Key == nil {
+		dd := o.Dedupe
+		dd.Key = keyBeforeDecode(decode, o.BodyKey, o.DecodeCopies)
+		dd.checkReplay = checkReplay(decode, o.DecodeCopies)
+		m = append(m, Dedupe(dd), decodeStage(decode, o.DecodeCopies), Deadline(o.Deadline))
+	} else {
+		m = append(m, decodeStage(decode, o.DecodeCopies), Dedupe(o.Dedupe), Deadline(o.Deadline))
+	}
+	return Chain(Handle(handle), m...), nil
+}
+
+// prepare checks o for NewReceiver and fills in its defaults: the empty
+// tokens dropped, the Deadline, the Observer, the dedupe stage's logger
+// and deadline. It returns the allowlist of the trusted proxies, nil when
+// there are none.
+func (o *ReceiverOptions) prepare() (trusted *IPAllowlist, err error) {
 	if o.Allow == nil && len(o.Tokens) == 0 && o.Verifier == nil {
 		return nil, ErrNoSenderCheck
 	}
@@ -116,9 +137,8 @@ func NewReceiver[E Event](decode func([]byte) (E, error), handle func(context.Co
 	if len(o.Tokens) > 0 && len(tokens) == 0 {
 		return nil, errors.New("bankhook: every configured token is empty")
 	}
-	var trusted *IPAllowlist
+	o.Tokens = tokens
 	if len(o.TrustedProxies) > 0 {
-		var err error
 		if trusted, err = NewIPAllowlist(o.TrustedProxies...); err != nil {
 			return nil, fmt.Errorf("bankhook: trusted proxies: %w", err)
 		}
@@ -129,28 +149,9 @@ func NewReceiver[E Event](decode func([]byte) (E, error), handle func(context.Co
 	if o.Body.MaxBytes < 0 {
 		return nil, fmt.Errorf("bankhook: negative body limit %d", o.Body.MaxBytes)
 	}
-	if o.Deadline == 0 {
-		o.Deadline = DefaultDeadline
+	if err := o.prepareDeadline(); err != nil {
+		return nil, err
 	}
-	lease := o.Dedupe.Lease
-	if lease <= 0 {
-		lease = DefaultLease
-	}
-	if o.Deadline > 0 {
-		// Otherwise a slow first delivery could lose its key to a retry
-		// while it is still being handled: the handler runs until the
-		// deadline, completing its key is retried until then too, and the
-		// last call may take the store's own timeout.
-		var call time.Duration
-		if ts, ok := o.Dedupe.Store.(TimeoutStore); ok {
-			call = max(ts.Timeout(), 0)
-		}
-		if lease <= o.Deadline+call {
-			return nil, fmt.Errorf("bankhook: dedupe lease %v must be longer than the handler deadline %v plus the store's call timeout %v", lease, o.Deadline, call)
-		}
-		o.Dedupe.deadline = o.Deadline
-	}
-
 	for i, mw := range o.Middleware {
 		if mw == nil {
 			return nil, fmt.Errorf("bankhook: ReceiverOptions.Middleware[%d] is nil", i)
@@ -162,28 +163,56 @@ func NewReceiver[E Event](decode func([]byte) (E, error), handle func(context.Co
 	if o.Dedupe.Logger == nil {
 		o.Dedupe.Logger = o.Logger
 	}
+	return trusted, nil
+}
 
+// prepareDeadline sets the handler deadline's default and hands the
+// deadline to the dedupe stage, after checking that the dedupe lease
+// outlasts it.
+func (o *ReceiverOptions) prepareDeadline() error {
+	if o.Deadline == 0 {
+		o.Deadline = DefaultDeadline
+	}
+	if o.Deadline <= 0 {
+		return nil
+	}
+	lease := o.Dedupe.Lease
+	if lease <= 0 {
+		lease = DefaultLease
+	}
+	// Otherwise a slow first delivery could lose its key to a retry while
+	// it is still being handled: the handler runs until the deadline,
+	// completing its key is retried until then too, and the last call may
+	// take the store's own timeout.
+	var call time.Duration
+	if ts, ok := o.Dedupe.Store.(TimeoutStore); ok {
+		call = max(ts.Timeout(), 0)
+	}
+	if lease <= o.Deadline+call {
+		return fmt.Errorf("bankhook: dedupe lease %v must be longer than the handler deadline %v plus the store's call timeout %v", lease, o.Deadline, call)
+	}
+	o.Dedupe.deadline = o.Deadline
+	return nil
+}
+
+// checks returns the stages of a prepared receiver that come before
+// decoding, outermost first: the user's Middleware, Observe, ClientIP,
+// AllowIPs when there is an allowlist, RateLimit, RequireToken when there
+// are tokens, ReadBody, and Verify when there is a verifier.
+func (o *ReceiverOptions) checks(trusted *IPAllowlist) []Middleware {
 	m := append(slices.Clip(o.Middleware), Observe(o.Observer), ClientIP(trusted))
 	if o.Allow != nil {
 		m = append(m, AllowIPs(o.Allow))
 	}
 	m = append(m, RateLimit(o.RateLimit))
-	if len(tokens) > 0 {
-		m = append(m, RequireToken(o.TokenParam, tokens...))
+	if len(o.Tokens) > 0 {
+		m = append(m, RequireToken(o.TokenParam, o.Tokens...))
 	}
 	m = append(m, ReadBody(o.Body))
 	if o.Verifier != nil {
 		m = append(m, Verify(o.Verifier))
 	}
-	if o.BodyKey != nil && o.Dedupe.Key == nil {
-		dd := o.Dedupe
-		dd.Key = keyBeforeDecode(decode, o.BodyKey, o.DecodeCopies)
-		dd.checkReplay = checkReplay(decode, o.DecodeCopies)
-		m = append(m, Dedupe(dd), decodeStage(decode, o.DecodeCopies), Deadline(o.Deadline))
-	} else {
-		m = append(m, decodeStage(decode, o.DecodeCopies), Dedupe(o.Dedupe), Deadline(o.Deadline))
-	}
-	return Chain(Handle(handle), m...), nil
+	return m
 }
 
 // keyBeforeDecode is the dedupe key of a receiver with a BodyKey: the key
