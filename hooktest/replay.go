@@ -191,34 +191,67 @@ func replay(ctx context.Context, p bankhook.RetryPolicy, ds []*Delivery, o Repla
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("hooktest: %w", err)
 	}
+	o, err := o.withDefaults(p)
+	if err != nil {
+		return nil, err
+	}
+	run := startReplay(p, ds, o)
+	var batch []due
+	for run.sched.Len() > 0 {
+		if err := ctx.Err(); err != nil {
+			run.rep.total()
+			return run.rep, err
+		}
+		now := o.Clock.advanceTo(run.sched[0].at)
+		batch = run.takeDue(batch[:0], now)
+		got := runBatch(ctx, batch, o.Workers, o.Timeout, ds, do)
+		run.rep.End = now
+		run.record(batch, got, now)
+	}
+	run.rep.total()
+	return run.rep, ctx.Err()
+}
+
+// withDefaults checks o and returns it with its defaults filled in: a new
+// Clock, GOMAXPROCS workers, and the policy's timeout.
+func (o ReplayOptions) withDefaults(p bankhook.RetryPolicy) (ReplayOptions, error) {
 	if o.Workers < 0 {
-		return nil, fmt.Errorf("hooktest: negative Workers %d", o.Workers)
+		return o, fmt.Errorf("hooktest: negative Workers %d", o.Workers)
 	}
 	if o.Spacing < 0 {
-		return nil, fmt.Errorf("hooktest: negative Spacing %v", o.Spacing)
+		return o, fmt.Errorf("hooktest: negative Spacing %v", o.Spacing)
 	}
-	clock := o.Clock
-	if clock == nil {
-		clock = new(Clock)
+	if o.Clock == nil {
+		o.Clock = new(Clock)
 	}
-	workers := o.Workers
-	if workers == 0 {
-		workers = runtime.GOMAXPROCS(0)
+	if o.Workers == 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
 	}
-	timeout := o.Timeout
-	if timeout == 0 {
-		timeout = p.Timeout
+	if o.Timeout == 0 {
+		o.Timeout = p.Timeout
 	}
+	return o, nil
+}
 
-	start := clock.Now()
-	rep := &Report{Policy: p.Name, Start: start, End: start, Events: make([]EventReport, len(ds))}
-	trying := make([]int, len(ds)) // senders of each event still trying
-	var sched schedule
-	var seq uint64
-	push := func(x due) {
-		x.seq = seq
-		seq++
-		heap.Push(&sched, x)
+// replayRun is a replay under way: the attempts still due, and the report
+// so far.
+type replayRun struct {
+	policy bankhook.RetryPolicy
+	sched  schedule
+	seq    uint64 // the next attempt's place in the order of scheduling
+	rep    *Report
+	trying []int // senders of each event still trying
+}
+
+// startReplay starts the report of a replay of ds at o.Clock's time, and
+// schedules every sender's first attempt at each event's time (the start
+// plus its index times o.Spacing).
+func startReplay(p bankhook.RetryPolicy, ds []*Delivery, o ReplayOptions) *replayRun {
+	start := o.Clock.Now()
+	run := &replayRun{
+		policy: p,
+		rep:    &Report{Policy: p.Name, Start: start, End: start, Events: make([]EventReport, len(ds))},
+		trying: make([]int, len(ds)),
 	}
 	for i, d := range ds {
 		senders := 1
@@ -229,53 +262,61 @@ func replay(ctx context.Context, p bankhook.RetryPolicy, ds []*Delivery, o Repla
 		if label == "" {
 			label = strconv.Itoa(i)
 		}
-		rep.Events[i] = EventReport{Index: i, Label: label, Senders: senders}
-		trying[i] = senders
+		run.rep.Events[i] = EventReport{Index: i, Label: label, Senders: senders}
+		run.trying[i] = senders
 		at := start.Add(time.Duration(i) * o.Spacing)
 		for s := range senders {
-			push(due{at: at, event: i, sender: s, n: 1})
+			run.push(due{at: at, event: i, sender: s, n: 1})
 		}
 	}
+	return run
+}
 
-	var batch []due
-	for sched.Len() > 0 {
-		if err := ctx.Err(); err != nil {
-			rep.total()
-			return rep, err
+// push schedules an attempt, after those already scheduled for the same
+// time.
+func (run *replayRun) push(x due) {
+	x.seq = run.seq
+	run.seq++
+	heap.Push(&run.sched, x)
+}
+
+// takeDue appends to batch, and takes off the schedule, every attempt due
+// at or before now, in order.
+func (run *replayRun) takeDue(batch []due, now time.Time) []due {
+	for run.sched.Len() > 0 && !run.sched[0].at.After(now) {
+		batch = append(batch, heap.Pop(&run.sched).(due))
+	}
+	return batch
+}
+
+// record adds to the report the attempts of batch made at now, with the
+// answers got, and schedules the retry of each one that failed while the
+// policy has attempts left. An event whose senders have all stopped
+// without an acknowledgement is marked as given up.
+func (run *replayRun) record(batch []due, got []Attempt, now time.Time) {
+	for j, x := range batch {
+		a := got[j]
+		if errors.Is(a.Err, errNotSent) {
+			continue // ctx ended first; the replay stops
 		}
-		now := clock.advanceTo(sched[0].at)
-		batch = batch[:0]
-		for sched.Len() > 0 && !sched[0].at.After(now) {
-			batch = append(batch, heap.Pop(&sched).(due))
+		a.Sender, a.N, a.At = x.sender, x.n, now
+		e := &run.rep.Events[x.event]
+		e.Attempts = append(e.Attempts, a)
+		switch {
+		case a.Acknowledged():
+			if !e.Acknowledged {
+				e.Acknowledged, e.AcknowledgedAt = true, now
+			}
+			run.trying[x.event]--
+		case x.n < run.policy.Attempts():
+			run.push(due{at: now.Add(run.policy.Delays[x.n-1]), event: x.event, sender: x.sender, n: x.n + 1})
+		default:
+			run.trying[x.event]--
 		}
-		got := runBatch(ctx, batch, workers, timeout, ds, do)
-		rep.End = now
-		for j, x := range batch {
-			a := got[j]
-			if errors.Is(a.Err, errNotSent) {
-				continue // ctx ended first; the loop stops below
-			}
-			a.Sender, a.N, a.At = x.sender, x.n, now
-			e := &rep.Events[x.event]
-			e.Attempts = append(e.Attempts, a)
-			switch {
-			case a.Acknowledged():
-				if !e.Acknowledged {
-					e.Acknowledged, e.AcknowledgedAt = true, now
-				}
-				trying[x.event]--
-			case x.n < p.Attempts():
-				push(due{at: now.Add(p.Delays[x.n-1]), event: x.event, sender: x.sender, n: x.n + 1})
-			default:
-				trying[x.event]--
-			}
-			if trying[x.event] == 0 && !e.Acknowledged {
-				e.GaveUp = true
-			}
+		if run.trying[x.event] == 0 && !e.Acknowledged {
+			e.GaveUp = true
 		}
 	}
-	rep.total()
-	return rep, ctx.Err()
 }
 
 // runBatch makes the attempts of one batch on up to workers goroutines and
