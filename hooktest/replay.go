@@ -187,6 +187,9 @@ func (s *schedule) Pop() any {
 	return x
 }
 
+// replay is Replay and ReplayURL once their deliveries are checked: it
+// moves the clock from one scheduled time to the next, makes the attempts
+// due with do, and records their answers.
 func replay(ctx context.Context, p bankhook.RetryPolicy, ds []*Delivery, o ReplayOptions, do func(context.Context, *Delivery) answer) (*Report, error) {
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("hooktest: %w", err)
