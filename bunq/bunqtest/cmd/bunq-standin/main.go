@@ -50,52 +50,26 @@ func main() {
 // run is the whole command; it returns the exit status: 0 after a signal,
 // 1 when it cannot start, 2 for a usage error.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("bunq-standin", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var (
-		addr       = fs.String("addr", "127.0.0.1:0", "loopback `host:port` of the API (port 0 picks a free one)")
-		control    = fs.String("control", "127.0.0.1:0", "loopback `host:port` of the control endpoints")
-		kind       = fs.String("kind", "UserPerson", "kind of the user: UserPerson, UserCompany, UserApiKey or UserPaymentServiceProvider")
-		caFile     = fs.String("ca", "", "PEM `file` of certificates to trust when calling callback URLs (a self-signed --tls-cert of bankhook serve)")
-		insecure   = fs.Bool("insecure", false, "do not verify the certificates of callback servers (pinned chains are still checked)")
-		rateWindow = fs.Duration("rate-window", bunqtest.DefaultRateWindow, "window of bunq's rate limits; negative turns them off")
-		quiet      = fs.Bool("quiet", false, "do not log API requests and callback attempts")
-	)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	f, status := parseFlags(args, stderr)
+	if status >= 0 {
+		return status
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "bunq-standin: unexpected argument %q\n", fs.Arg(0))
-		return 2
-	}
-	tlsConfig := &tls.Config{InsecureSkipVerify: *insecure} // only when asked, for a local trial
-	if *caFile != "" {
-		pemBytes, err := os.ReadFile(*caFile)
-		if err != nil {
-			fmt.Fprintf(stderr, "bunq-standin: %v\n", err)
-			return 1
-		}
-		roots := x509.NewCertPool()
-		if !roots.AppendCertsFromPEM(pemBytes) {
-			fmt.Fprintf(stderr, "bunq-standin: %s holds no PEM certificate\n", *caFile)
-			return 1
-		}
-		tlsConfig.RootCAs = roots
+	tlsConfig, err := deliveryTLS(f.caFile, f.insecure)
+	if err != nil {
+		fmt.Fprintf(stderr, "bunq-standin: %v\n", err)
+		return 1
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	if *quiet {
+	if f.quiet {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	ctl, err := net.Listen("tcp", *control)
+	ctl, err := net.Listen("tcp", f.control)
 	if err != nil {
 		fmt.Fprintf(stderr, "bunq-standin: control: %v\n", err)
 		return 1
 	}
 	srv, err := newServer(bunqtest.Options{
-		Start: time.Now().UTC(), Addr: *addr, RateWindow: *rateWindow, DeliveryTLS: tlsConfig, Logger: logger,
+		Start: time.Now().UTC(), Addr: f.addr, RateWindow: f.rateWindow, DeliveryTLS: tlsConfig, Logger: logger,
 	})
 	if err != nil {
 		_ = ctl.Close()
@@ -103,7 +77,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer srv.Close()
-	u, err := srv.AddUser(bunqtest.UserOptions{Kind: *kind})
+	u, err := srv.AddUser(bunqtest.UserOptions{Kind: f.kind})
 	if err != nil {
 		_ = ctl.Close()
 		fmt.Fprintf(stderr, "bunq-standin: %v\n", err)
@@ -118,15 +92,74 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "control            http://%s\n", ctl.Addr())
 	fmt.Fprintf(stdout, "user               %d (%s), monetary account %d\n", u.ID, u.Kind, u.AccountID)
 	fmt.Fprintf(stdout, "export BUNQ_API_KEY=%s\n", u.APIKey)
+	followWallClock(ctx, srv)
+	return 0
+}
 
-	// The clock follows the wall clock.
+// flags are the command's flags, parsed.
+type flags struct {
+	addr, control, kind, caFile string
+	insecure, quiet             bool
+	rateWindow                  time.Duration
+}
+
+// parseFlags parses args, writing usage errors to stderr. It returns the
+// exit status when the command is to stop (0 for -help, 2 for a usage
+// error), else -1.
+func parseFlags(args []string, stderr io.Writer) (flags, int) {
+	var f flags
+	fs := flag.NewFlagSet("bunq-standin", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.addr, "addr", "127.0.0.1:0", "loopback `host:port` of the API (port 0 picks a free one)")
+	fs.StringVar(&f.control, "control", "127.0.0.1:0", "loopback `host:port` of the control endpoints")
+	fs.StringVar(&f.kind, "kind", "UserPerson", "kind of the user: UserPerson, UserCompany, UserApiKey or UserPaymentServiceProvider")
+	fs.StringVar(&f.caFile, "ca", "", "PEM `file` of certificates to trust when calling callback URLs (a self-signed --tls-cert of bankhook serve)")
+	fs.BoolVar(&f.insecure, "insecure", false, "do not verify the certificates of callback servers (pinned chains are still checked)")
+	fs.DurationVar(&f.rateWindow, "rate-window", bunqtest.DefaultRateWindow, "window of bunq's rate limits; negative turns them off")
+	fs.BoolVar(&f.quiet, "quiet", false, "do not log API requests and callback attempts")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return f, 0
+		}
+		return f, 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "bunq-standin: unexpected argument %q\n", fs.Arg(0))
+		return f, 2
+	}
+	return f, -1
+}
+
+// deliveryTLS is the TLS configuration of the callbacks: trusting the
+// certificates of caFile besides the system's when it is not empty, and
+// verifying none when insecure is set.
+func deliveryTLS(caFile string, insecure bool) (*tls.Config, error) {
+	tlsConfig := &tls.Config{InsecureSkipVerify: insecure} // only when asked, for a local trial
+	if caFile == "" {
+		return tlsConfig, nil
+	}
+	pemBytes, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, err
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pemBytes) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", caFile)
+	}
+	tlsConfig.RootCAs = roots
+	return tlsConfig, nil
+}
+
+// followWallClock moves srv's clock forward with the wall clock, once a
+// second, until ctx ends.
+func followWallClock(ctx context.Context, srv *bunqtest.Server) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	last := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
-			return 0
+			return
 		case now := <-tick.C:
 			srv.Advance(now.Sub(last))
 			last = now
