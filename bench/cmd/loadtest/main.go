@@ -57,74 +57,124 @@ func main() {
 var targets = map[string]float64{"guards": 0.85, "full": 0.60}
 
 func run(args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
-	duration := fs.Duration("duration", 5*time.Second, "measured time per server")
-	warmup := fs.Duration("warmup", time.Second, "unmeasured time per server before it")
-	conns := fs.Int("conns", 16, "keep-alive connections")
-	rounds := fs.Int("rounds", 3, "rounds over all servers; req/s is the median round's")
-	servers := fs.String("servers", "bare,guards,full,replay", "servers to measure, in order")
-	bodyPath := fs.String("body", workload.SamplePayment, "the bunq Payment callback to send")
-	pin := fs.Bool("pin", true, "pin the server and the load to their own CPUs with taskset (Linux)")
-	serverCPU := fs.Int("server-cpu", 0, "CPU of the server when pinning")
-	loadCPU := fs.Int("load-cpu", 1, "CPU of the load when pinning")
-	serveKind := fs.String("serve", "", "internal: run as the server of this kind")
-	profileDir := fs.String("profile", "", "write each server's CPU profile of the first round to DIR/<server>.cpu.pprof")
-	maxLife := fs.Duration("max-life", 0, "internal: the server's longest life")
-	cpuProfile := fs.String("cpuprofile", "", "internal: the server's CPU profile")
-	if err := fs.Parse(args); err != nil {
+	c, err := parseFlags(args)
+	if err != nil {
 		return err
 	}
-	if *serveKind != "" {
-		return serve(*serveKind, *maxLife, *cpuProfile)
+	if c.serveKind != "" {
+		return serve(c.serveKind, c.maxLife, c.cpuProfile)
 	}
-	if *duration <= 0 || *warmup < 0 || *conns <= 0 || *rounds <= 0 {
+	if c.duration <= 0 || c.warmup < 0 || c.conns <= 0 || c.rounds <= 0 {
 		return errors.New("loadtest: -duration, -conns and -rounds must be positive, -warmup not negative")
 	}
-	kinds := strings.Split(*servers, ",")
+	kinds := strings.Split(c.servers, ",")
 	for _, k := range kinds {
 		if _, err := handlerFor(k); err != nil {
 			return err
 		}
 	}
-	events, err := workload.LoadPaymentEvents(*bodyPath)
+	events, err := workload.LoadPaymentEvents(c.bodyPath)
 	if err != nil {
 		return err
 	}
 
-	p := choosePinning(*pin, *serverCPU, *loadCPU)
+	p := choosePinning(c.pin, c.serverCPU, c.loadCPU)
 	if err := p.PinSelf(); err != nil {
 		return err
 	}
+	c.printHeader(out, p, len(events.Body()))
+	results, err := c.measureRounds(p, kinds, events)
+	if err != nil {
+		return err
+	}
+	if err := printTable(out, kinds, results); err != nil {
+		return err
+	}
+	printVerdicts(out, kinds, results)
 
+	var errs []error
+	for _, kind := range kinds {
+		if r := results[kind]; r.Errors > 0 {
+			errs = append(errs, fmt.Errorf("loadtest: %s: %d failed requests, first: %w", kind, r.Errors, r.FirstErr))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// config is the command line, parsed.
+type config struct {
+	duration, warmup   time.Duration
+	conns, rounds      int
+	servers, bodyPath  string
+	pin                bool
+	serverCPU, loadCPU int
+	profileDir         string
+	serveKind          string        // internal: run as this server
+	maxLife            time.Duration // internal: the server's longest life
+	cpuProfile         string        // internal: the server's CPU profile
+}
+
+// parseFlags parses the command line.
+func parseFlags(args []string) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.DurationVar(&c.duration, "duration", 5*time.Second, "measured time per server")
+	fs.DurationVar(&c.warmup, "warmup", time.Second, "unmeasured time per server before it")
+	fs.IntVar(&c.conns, "conns", 16, "keep-alive connections")
+	fs.IntVar(&c.rounds, "rounds", 3, "rounds over all servers; req/s is the median round's")
+	fs.StringVar(&c.servers, "servers", "bare,guards,full,replay", "servers to measure, in order")
+	fs.StringVar(&c.bodyPath, "body", workload.SamplePayment, "the bunq Payment callback to send")
+	fs.BoolVar(&c.pin, "pin", true, "pin the server and the load to their own CPUs with taskset (Linux)")
+	fs.IntVar(&c.serverCPU, "server-cpu", 0, "CPU of the server when pinning")
+	fs.IntVar(&c.loadCPU, "load-cpu", 1, "CPU of the load when pinning")
+	fs.StringVar(&c.serveKind, "serve", "", "internal: run as the server of this kind")
+	fs.StringVar(&c.profileDir, "profile", "", "write each server's CPU profile of the first round to DIR/<server>.cpu.pprof")
+	fs.DurationVar(&c.maxLife, "max-life", 0, "internal: the server's longest life")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "internal: the server's CPU profile")
+	return c, fs.Parse(args)
+}
+
+// printHeader prints what is measured and how, as comment lines.
+func (c config) printHeader(out io.Writer, p httpload.Pinning, bodySize int) {
 	fmt.Fprintf(out, "# bankhook loopback load test\n")
 	fmt.Fprintf(out, "# %s %s/%s, %d CPUs visible to the load\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 	fmt.Fprintf(out, "# %d keep-alive connections to 127.0.0.1; %d rounds over the servers, each %v warm-up then %v measured\n",
-		*conns, *rounds, *warmup, *duration)
+		c.conns, c.rounds, c.warmup, c.duration)
 	fmt.Fprintf(out, "# req/s: median round; p50, p99, max: all rounds' requests; server_cpu: the server's CPU time / wall time;\n")
 	fmt.Fprintf(out, "# req/cpu_s: requests per second of server CPU time, which stays meaningful when other processes share the CPU\n")
 	fmt.Fprintf(out, "# pinning: %s\n", p)
-	fmt.Fprintf(out, "# body: %s (%d bytes); full: a new Payment id per request; replay: one Payment, handled before the measurement\n", *bodyPath, len(events.Body()))
+	fmt.Fprintf(out, "# body: %s (%d bytes); full: a new Payment id per request; replay: one Payment, handled before the measurement\n", c.bodyPath, bodySize)
+}
 
+// measureRounds measures every server of kinds, one after another, in
+// each of c.rounds rounds, and returns each one's results over all rounds.
+// The first round writes the CPU profiles when c.profileDir is set.
+func (c config) measureRounds(p httpload.Pinning, kinds []string, events *workload.PaymentEvents) (map[string]*httpload.Result, error) {
 	results := make(map[string]*httpload.Result, len(kinds))
 	for _, kind := range kinds {
 		results[kind] = &httpload.Result{}
 	}
-	for round := range *rounds {
+	for round := range c.rounds {
 		for _, kind := range kinds {
 			profile := ""
-			if *profileDir != "" && round == 0 {
-				if profile, err = filepath.Abs(filepath.Join(*profileDir, kind+".cpu.pprof")); err != nil {
-					return fmt.Errorf("loadtest: %w", err)
+			if c.profileDir != "" && round == 0 {
+				var err error
+				if profile, err = filepath.Abs(filepath.Join(c.profileDir, kind+".cpu.pprof")); err != nil {
+					return nil, fmt.Errorf("loadtest: %w", err)
 				}
 			}
-			ph, cpu, err := measure(p, kind, events, *conns, *warmup, *duration, profile)
+			ph, cpu, err := measure(p, kind, events, c.conns, c.warmup, c.duration, profile)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			results[kind].Add(ph, cpu)
 		}
 	}
+	return results, nil
+}
 
+// printTable prints one line of results per server, in the order of kinds.
+func printTable(out io.Writer, kinds []string, results map[string]*httpload.Result) error {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "server\trequests\treq/s\tp50\tp99\tmax\tserver_cpu\treq/cpu_s\tvs_bare\terrors\t")
 	bare := results["bare"]
@@ -142,9 +192,14 @@ func run(args []string, out io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%v\t%v\t%v\t%s\t%s\t%s\t%d\t\n", kind, r.Requests, r.Rate(),
 			roundDur(r.Quantile(0.50)), roundDur(r.Quantile(0.99)), roundDur(r.Quantile(1)), share, perCPU, vs, r.Errors)
 	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
+	return tw.Flush()
+}
+
+// printVerdicts prints, as comment lines, whether each server with a
+// target reached its share of the bare handler's requests per second,
+// and what a duplicate costs against a new event.
+func printVerdicts(out io.Writer, kinds []string, results map[string]*httpload.Result) {
+	bare := results["bare"]
 	for _, kind := range kinds {
 		t, ok := targets[kind]
 		if !ok || bare == nil || bare.Rate() == 0 {
@@ -166,14 +221,6 @@ func run(args []string, out io.Writer) error {
 		fmt.Fprintf(out, "# replay: a duplicate delivery costs %.1f%% of the server CPU of a new one (%.1f µs against %.1f µs)\n",
 			100*full.PerCPUSecond()/replay.PerCPUSecond(), 1e6/replay.PerCPUSecond(), 1e6/full.PerCPUSecond())
 	}
-
-	var errs []error
-	for _, kind := range kinds {
-		if r := results[kind]; r.Errors > 0 {
-			errs = append(errs, fmt.Errorf("loadtest: %s: %d failed requests, first: %w", kind, r.Errors, r.FirstErr))
-		}
-	}
-	return errors.Join(errs...)
 }
 
 // choosePinning chooses as httpload.ChoosePinning does, except that where
