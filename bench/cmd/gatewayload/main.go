@@ -83,94 +83,137 @@ func (b *binaries) Set(v string) error {
 }
 
 func run(args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("gatewayload", flag.ContinueOnError)
-	var bins binaries
-	fs.Var(&bins, "bin", "a bankhook binary to measure, as `label=path` (repeatable)")
-	tmpfsDir := fs.String("tmpfs", "/dev/shm", "`directory` on a tmpfs for --out")
-	diskDir := fs.String("disk", os.TempDir(), "`directory` on a disk for --out")
-	duration := fs.Duration("duration", 5*time.Second, "measured time per server and round")
-	warmup := fs.Duration("warmup", time.Second, "unmeasured time per server before it")
-	rounds := fs.Int("rounds", 3, "rounds over all servers; req/s is the median round's")
-	conns := fs.Int("conns", 16, "keep-alive connections")
-	bodyPath := fs.String("body", workload.SamplePayment, "the bunq Payment callback to send")
-	pin := fs.Bool("pin", true, "pin the server and the load to CPUs of their own with taskset (Linux)")
-	serverCPU := fs.Int("server-cpu", 0, "CPU of the server when pinning")
-	loadCPU := fs.Int("load-cpu", 1, "CPU of the load when pinning")
-	serveBare := fs.Bool("serve-bare", false, "internal: run as the bare server")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *serveBare {
-		return serveBareHandler()
-	}
-	if len(bins) == 0 {
-		return errors.New("gatewayload: no -bin label=path given")
-	}
-	if *duration <= 0 || *warmup < 0 || *conns <= 0 || *rounds <= 0 {
-		return errors.New("gatewayload: -duration, -conns and -rounds must be positive, -warmup not negative")
-	}
-	tmpfsType, diskType := fsType(*tmpfsDir), fsType(*diskDir)
-	if tmpfsType != "tmpfs" {
-		return fmt.Errorf("gatewayload: -tmpfs %s is on %s, not a tmpfs", *tmpfsDir, tmpfsType)
-	}
-	if diskType == "tmpfs" {
-		return fmt.Errorf("gatewayload: -disk %s is on a tmpfs, not a disk", *diskDir)
-	}
-	events, err := workload.LoadPaymentEvents(*bodyPath)
+	c, err := parseFlags(args)
 	if err != nil {
 		return err
 	}
-	p := httpload.ChoosePinning(*pin, *serverCPU, *loadCPU)
+	if c.serveBare {
+		return serveBareHandler()
+	}
+	if err := c.check(); err != nil {
+		return err
+	}
+	events, err := workload.LoadPaymentEvents(c.bodyPath)
+	if err != nil {
+		return err
+	}
+	p := httpload.ChoosePinning(c.pin, c.serverCPU, c.loadCPU)
 	if err := p.PinSelf(); err != nil {
 		return err
 	}
+	servers := c.servers()
+	c.printHeader(out, p, len(events.Body()))
+	if err := c.probeDisk(out, "before the rounds"); err != nil {
+		return err
+	}
+	for range c.rounds {
+		for _, s := range servers {
+			if err := s.measure(p, events, c.conns, c.warmup, c.duration); err != nil {
+				return err
+			}
+		}
+	}
+	if err := c.probeDisk(out, "after the rounds"); err != nil {
+		return err
+	}
+	return report(out, servers)
+}
 
+// config is the command line, parsed.
+type config struct {
+	bins               binaries
+	tmpfsDir, diskDir  string
+	tmpfsType          string // the file system of tmpfsDir, set by check
+	diskType           string // the file system of diskDir, set by check
+	duration, warmup   time.Duration
+	rounds, conns      int
+	bodyPath           string
+	pin                bool
+	serverCPU, loadCPU int
+	serveBare          bool // internal: run as the bare server
+}
+
+// parseFlags parses the command line.
+func parseFlags(args []string) (*config, error) {
+	c := new(config)
+	fs := flag.NewFlagSet("gatewayload", flag.ContinueOnError)
+	fs.Var(&c.bins, "bin", "a bankhook binary to measure, as `label=path` (repeatable)")
+	fs.StringVar(&c.tmpfsDir, "tmpfs", "/dev/shm", "`directory` on a tmpfs for --out")
+	fs.StringVar(&c.diskDir, "disk", os.TempDir(), "`directory` on a disk for --out")
+	fs.DurationVar(&c.duration, "duration", 5*time.Second, "measured time per server and round")
+	fs.DurationVar(&c.warmup, "warmup", time.Second, "unmeasured time per server before it")
+	fs.IntVar(&c.rounds, "rounds", 3, "rounds over all servers; req/s is the median round's")
+	fs.IntVar(&c.conns, "conns", 16, "keep-alive connections")
+	fs.StringVar(&c.bodyPath, "body", workload.SamplePayment, "the bunq Payment callback to send")
+	fs.BoolVar(&c.pin, "pin", true, "pin the server and the load to CPUs of their own with taskset (Linux)")
+	fs.IntVar(&c.serverCPU, "server-cpu", 0, "CPU of the server when pinning")
+	fs.IntVar(&c.loadCPU, "load-cpu", 1, "CPU of the load when pinning")
+	fs.BoolVar(&c.serveBare, "serve-bare", false, "internal: run as the bare server")
+	return c, fs.Parse(args)
+}
+
+// check checks the flags, and finds the file systems of -tmpfs and -disk:
+// they must be a tmpfs and not one.
+func (c *config) check() error {
+	if len(c.bins) == 0 {
+		return errors.New("gatewayload: no -bin label=path given")
+	}
+	if c.duration <= 0 || c.warmup < 0 || c.conns <= 0 || c.rounds <= 0 {
+		return errors.New("gatewayload: -duration, -conns and -rounds must be positive, -warmup not negative")
+	}
+	c.tmpfsType, c.diskType = fsType(c.tmpfsDir), fsType(c.diskDir)
+	if c.tmpfsType != "tmpfs" {
+		return fmt.Errorf("gatewayload: -tmpfs %s is on %s, not a tmpfs", c.tmpfsDir, c.tmpfsType)
+	}
+	if c.diskType == "tmpfs" {
+		return fmt.Errorf("gatewayload: -disk %s is on a tmpfs, not a disk", c.diskDir)
+	}
+	return nil
+}
+
+// servers returns the servers to measure, in order: the bare handler,
+// then for each binary serve writing to the tmpfs, to the disk, and
+// answering duplicates.
+func (c *config) servers() []*server {
 	servers := []*server{{kind: "bare"}}
-	for _, b := range bins {
+	for _, b := range c.bins {
 		servers = append(servers,
-			&server{kind: "tmpfs", bin: b, dir: *tmpfsDir},
-			&server{kind: "disk", bin: b, dir: *diskDir},
-			&server{kind: "dup", bin: b, dir: *diskDir},
+			&server{kind: "tmpfs", bin: b, dir: c.tmpfsDir},
+			&server{kind: "disk", bin: b, dir: c.diskDir},
+			&server{kind: "dup", bin: b, dir: c.diskDir},
 		)
 	}
+	return servers
+}
+
+// printHeader prints what is measured and how, as comment lines.
+func (c *config) printHeader(out io.Writer, p httpload.Pinning, bodySize int) {
 	fmt.Fprintf(out, "# bankhook serve over loopback: the gateway load test\n")
 	fmt.Fprintf(out, "# %s %s/%s, %d CPUs visible to the load\n", runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
-	for _, b := range bins {
+	for _, b := range c.bins {
 		fmt.Fprintf(out, "# binary %s: %s\n", b.label, b.path)
 	}
-	fmt.Fprintf(out, "# --out: tmpfs in %s (%s), disk in %s (%s)\n", *tmpfsDir, tmpfsType, *diskDir, diskType)
+	fmt.Fprintf(out, "# --out: tmpfs in %s (%s), disk in %s (%s)\n", c.tmpfsDir, c.tmpfsType, c.diskDir, c.diskType)
 	fmt.Fprintf(out, "# %d keep-alive connections to 127.0.0.1; %d rounds over the servers, each %v warm-up then %v measured\n",
-		*conns, *rounds, *warmup, *duration)
+		c.conns, c.rounds, c.warmup, c.duration)
 	fmt.Fprintf(out, "# req/s: median round; p50, p99, max: all rounds' requests; server_cpu: the server's CPU time / wall time;\n")
 	fmt.Fprintf(out, "# req/cpu_s: requests per second of server CPU time; io_stall: share of the time some task of the machine (any process) waited for I/O\n")
 	fmt.Fprintf(out, "# (/proc/pressure/io); lines: lines written to --out in all rounds (one per new event)\n")
 	fmt.Fprintf(out, "# pinning: %s\n", p)
 	fmt.Fprintf(out, "# body: %s (%d bytes); bare, tmpfs, disk: a new Payment id per request; dup: the same event every time\n",
-		*bodyPath, len(events.Body()))
+		c.bodyPath, bodySize)
+}
 
-	probe := func(when string) error {
-		p50, p99, err := fsyncLatency(*diskDir, 200)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "# the disk itself, %s: a 4 KiB append and fsync in %s takes p50 %v, p99 %v (200 in a row)\n",
-			when, *diskDir, roundDur(p50), roundDur(p99))
-		return nil
-	}
-	if err := probe("before the rounds"); err != nil {
+// probeDisk measures the fsync latency of the disk and prints it, saying
+// when it was measured.
+func (c *config) probeDisk(out io.Writer, when string) error {
+	p50, p99, err := fsyncLatency(c.diskDir, 200)
+	if err != nil {
 		return err
 	}
-	for range *rounds {
-		for _, s := range servers {
-			if err := s.measure(p, events, *conns, *warmup, *duration); err != nil {
-				return err
-			}
-		}
-	}
-	if err := probe("after the rounds"); err != nil {
-		return err
-	}
-	return report(out, servers)
+	fmt.Fprintf(out, "# the disk itself, %s: a 4 KiB append and fsync in %s takes p50 %v, p99 %v (200 in a row)\n",
+		when, c.diskDir, roundDur(p50), roundDur(p99))
+	return nil
 }
 
 // report prints the table and the verdicts on the targets.
