@@ -71,7 +71,8 @@ func fastWebhook(r *jsonscan.Reader) *Webhook {
 
 // fastTransaction reads a transaction as transactionIn is read, with the
 // checks decodeTransaction makes, except that the id is checked by
-// decodeFast once the strings are assigned.
+// decodeFast once the strings are assigned. It is flat by design, one case
+// per JSON field of the object (longer than 80 lines: one case per field).
 func fastTransaction(r *jsonscan.Reader) *Transaction {
 	if !r.Object() {
 		r.Fail() // absent or null: refused, with its path, by the reflective decoder

@@ -236,6 +236,9 @@ func fastPayment(r *jsonscan.Reader, p *Payment, b *nested) {
 	}
 }
 
+// fastMasterCardAction reads a MasterCardAction as the reflective decoder
+// reads it. It is flat by design, one case per JSON field of the object
+// (longer than 80 lines: one case per field), as fastPayment is.
 func fastMasterCardAction(r *jsonscan.Reader, m *MasterCardAction, b *nested) {
 	if !r.Object() {
 		r.Fail() // a null object is refused
