@@ -179,58 +179,69 @@ func (d Decimal) MarshalJSONTo(enc *jsontext.Encoder) error {
 
 // parseDecimal validates JSON number syntax before converting, so that the
 // library's more permissive parser never sees "0x10", "+1", " 1" or "NaN".
+// The scan stays in one function, so that the digits it finds stay in
+// registers; the exponent and the conversion are helpers.
 func parseDecimal(s []byte) (Decimal, error) {
-	t, why := scanDecimal(s)
-	if why == "" {
-		var d Decimal
-		if d, why = t.decimal(); why == "" {
-			return d, nil
-		}
+	bad := func(why string) (Decimal, error) {
+		return Decimal{}, fmt.Errorf("bankhook: decimal %.40q: %s", s, why)
 	}
-	return Decimal{}, fmt.Errorf("bankhook: decimal %.40q: %s", s, why)
-}
-
-// decimalText is a decimal in JSON number syntax, split into its parts by
-// scanDecimal. The digits are slices of the text scanned.
-type decimalText struct {
-	neg        bool
-	intDigits  []byte // at least one, no leading zero but in "0"
-	fracDigits []byte // nil without a decimal point, else at least one
-	exp        int    // the exponent written, within ±maxDecimalExponent
-}
-
-// scanDecimal splits s, which must be all of a JSON number, into its
-// parts. When s is not one, it returns why, for the error message.
-func scanDecimal(s []byte) (t decimalText, why string) {
 	i := 0
+	neg := false
 	if i < len(s) && s[i] == '-' {
-		t.neg = true
+		neg = true
 		i++
 	}
 	end := skipDigits(s, i)
-	t.intDigits, i = s[i:end], end
-	if len(t.intDigits) == 0 {
-		return t, "no digits"
+	intDigits, i := s[i:end], end
+	if len(intDigits) == 0 {
+		return bad("no digits")
 	}
-	if len(t.intDigits) > 1 && t.intDigits[0] == '0' {
-		return t, "leading zero"
+	if len(intDigits) > 1 && intDigits[0] == '0' {
+		return bad("leading zero")
 	}
+	var fracDigits []byte
 	if i < len(s) && s[i] == '.' {
 		end = skipDigits(s, i+1)
-		t.fracDigits, i = s[i+1:end], end
-		if len(t.fracDigits) == 0 {
-			return t, "no digits after the decimal point"
+		fracDigits, i = s[i+1:end], end
+		if len(fracDigits) == 0 {
+			return bad("no digits after the decimal point")
 		}
 	}
+	exp := 0
 	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		if t.exp, i, why = scanExponent(s, i+1); why != "" {
-			return t, why
+		var why string
+		if exp, i, why = scanExponent(s, i+1); why != "" {
+			return bad(why)
 		}
 	}
 	if i != len(s) {
-		return t, "unexpected character"
+		return bad("unexpected character")
 	}
-	return t, ""
+	nDigits := len(intDigits) + len(fracDigits)
+	exp32 := int32(exp - len(fracDigits))
+	// Bound the digits String prints (plain notation, "1e3" is "1000"), not
+	// only those given, so that every accepted value's String parses again.
+	plain := nDigits + int(exp32)
+	if exp32 < 0 {
+		plain = max(nDigits, 1-int(exp32))
+	}
+	if plain > maxDecimalDigits {
+		return bad("too many digits")
+	}
+	// A positive exponent is written out ("1e3" is stored as 1000), so
+	// that equal plain forms are equal values, field for field.
+	zeros := 0
+	if exp32 > 0 {
+		zeros, exp32 = int(exp32), 0
+	}
+	if nDigits+zeros <= 18 {
+		return Decimal{v: decimal.New(smallCoefficient(neg, intDigits, fracDigits, zeros), exp32)}, nil
+	}
+	var coef big.Int
+	if !bigCoefficient(&coef, neg, intDigits, fracDigits, zeros) {
+		return bad("not a number")
+	}
+	return Decimal{v: decimal.NewFromBigInt(&coef, exp32)}, nil
 }
 
 // skipDigits returns the index of the first byte of s at or after i that
@@ -268,51 +279,21 @@ func scanExponent(s []byte, i int) (exp, next int, why string) {
 	return exp, i, ""
 }
 
-// decimal returns the value t is the text of, or why it is refused: more
-// than maxDecimalDigits digits in plain notation.
-func (t decimalText) decimal() (Decimal, string) {
-	nDigits := len(t.intDigits) + len(t.fracDigits)
-	exp32 := int32(t.exp - len(t.fracDigits))
-	// Bound the digits String prints (plain notation, "1e3" is "1000"), not
-	// only those given, so that every accepted value's String parses again.
-	plain := nDigits + int(exp32)
-	if exp32 < 0 {
-		plain = max(nDigits, 1-int(exp32))
-	}
-	if plain > maxDecimalDigits {
-		return Decimal{}, "too many digits"
-	}
-	// A positive exponent is written out ("1e3" is stored as 1000), so
-	// that equal plain forms are equal values, field for field.
-	zeros := 0
-	if exp32 > 0 {
-		zeros, exp32 = int(exp32), 0
-	}
-	if nDigits+zeros <= 18 {
-		return Decimal{v: decimal.New(t.smallCoefficient(zeros), exp32)}, ""
-	}
-	var coef big.Int
-	if !t.bigCoefficient(&coef, zeros) {
-		return Decimal{}, "not a number"
-	}
-	return Decimal{v: decimal.NewFromBigInt(&coef, exp32)}, ""
-}
-
-// smallCoefficient returns t's digits, signed and followed by zeros
-// zeros, as an integer; they must be 18 at most, so that it fits an
-// int64.
-func (t decimalText) smallCoefficient(zeros int) int64 {
+// smallCoefficient returns the integer written by intDigits, then
+// fracDigits, then zeros zeros, negated when neg is set. There must be
+// 18 digits at most, so that it fits an int64.
+func smallCoefficient(neg bool, intDigits, fracDigits []byte, zeros int) int64 {
 	var coef int64
-	for _, c := range t.intDigits {
+	for _, c := range intDigits {
 		coef = coef*10 + int64(c-'0')
 	}
-	for _, c := range t.fracDigits {
+	for _, c := range fracDigits {
 		coef = coef*10 + int64(c-'0')
 	}
 	for range zeros {
 		coef *= 10
 	}
-	if t.neg {
+	if neg {
 		coef = -coef
 	}
 	return coef
@@ -320,12 +301,12 @@ func (t decimalText) smallCoefficient(zeros int) int64 {
 
 // bigCoefficient is smallCoefficient for any number of digits: it sets
 // coef, and reports whether the digits made a number.
-func (t decimalText) bigCoefficient(coef *big.Int, zeros int) bool {
-	digits := make([]byte, 0, len(t.intDigits)+len(t.fracDigits)+zeros+1)
-	if t.neg {
+func bigCoefficient(coef *big.Int, neg bool, intDigits, fracDigits []byte, zeros int) bool {
+	digits := make([]byte, 0, len(intDigits)+len(fracDigits)+zeros+1)
+	if neg {
 		digits = append(digits, '-')
 	}
-	digits = append(append(digits, t.intDigits...), t.fracDigits...)
+	digits = append(append(digits, intDigits...), fracDigits...)
 	for range zeros {
 		digits = append(digits, '0')
 	}
