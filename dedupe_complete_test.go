@@ -1,7 +1,6 @@
 package bankhook_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -75,7 +74,7 @@ func TestDedupeCompleteFailsPastDeadline(t *testing.T) {
 		store.failures.Store(1 << 30)
 		var failed []string
 		var calls atomic.Int32
-		var logs syncBuffer
+		var logs lockedBuffer
 		const deadline, lease = 100 * time.Millisecond, 300 * time.Millisecond
 		allow, err := bankhook.NewIPAllowlist("192.0.2.0/24") // httptest's sender
 		require.NoError(t, err)
@@ -193,22 +192,4 @@ func TestNewReceiverLeaseCoversStoreTimeout(t *testing.T) {
 			}
 		})
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent use, for a logger.
-type syncBuffer struct {
-	mu sync.Mutex // guards b
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

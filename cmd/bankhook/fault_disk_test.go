@@ -1,78 +1,22 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/bankhook/bankhook"
+	"github.com/bankhook/bankhook/cmd/bankhook/internal/faulttest"
 )
-
-// skipFault skips a test that cannot inject its fault here, or fails it
-// when BANKHOOK_REQUIRE_FAULTS=1.
-func skipFault(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("BANKHOOK_REQUIRE_FAULTS") == "1" {
-		t.Fatalf(format+" (BANKHOOK_REQUIRE_FAULTS=1)", args...)
-	}
-	t.Skipf(format, args...)
-}
-
-// mountTmpfs mounts a tmpfs of size (mount's size=, for example "32m") on
-// a temporary directory, unmounted at the end of the test (after the
-// processes the test starts later are gone), and returns the directory.
-// It needs root.
-func mountTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		skipFault(t, "a full disk needs a tmpfs of its own, which only root can mount")
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		skipFault(t, "mount -t tmpfs on %s: %v: %s", dir, err, bytes.TrimSpace(out))
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v: %s", dir, err, out)
-		}
-	})
-	return dir
-}
-
-// fillDisk writes a file at path until its filesystem is full, and
-// returns its size.
-func fillDisk(path string) (int64, error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	chunk := bytes.Repeat([]byte{'x'}, 64<<10)
-	var n int64
-	for range 1 << 16 { // bounded: 4 GiB
-		m, err := f.Write(chunk)
-		n += int64(m)
-		if errors.Is(err, syscall.ENOSPC) {
-			return n, nil
-		}
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, errors.New("the filesystem never filled up")
-}
 
 // bankResult is how one event's deliveries ended.
 type bankResult struct {
@@ -146,7 +90,7 @@ func TestServeFaultDisk(t *testing.T) {
 		events, senders = 2000, 16
 		fullFor         = 1500 * time.Millisecond
 	)
-	dir := mountTmpfs(t, "32m")
+	dir := faulttest.MountTmpfs(t, "32m")
 	path := filepath.Join(dir, "events.jsonl")
 	filler := filepath.Join(dir, "filler")
 	bodies, keys := distinctPayments(t, events)
@@ -176,7 +120,7 @@ func TestServeFaultDisk(t *testing.T) {
 		f.at = acked.Load()
 		before := fivexx.Load()
 		start := time.Now()
-		if f.filled, f.err = fillDisk(filler); f.err != nil {
+		if f.filled, f.err = faulttest.FillDisk(filler, 64<<10); f.err != nil {
 			return
 		}
 		// Full for fullFor, and until the full disk has failed a delivery.

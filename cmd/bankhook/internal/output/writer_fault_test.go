@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bankhook/bankhook/cmd/bankhook/internal/faulttest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -202,64 +202,13 @@ func fileSize(t *testing.T, path string) int64 {
 	return fi.Size()
 }
 
-// skipFault skips a test that cannot inject its fault here, or fails it
-// when BANKHOOK_REQUIRE_FAULTS=1.
-func skipFault(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("BANKHOOK_REQUIRE_FAULTS") == "1" {
-		t.Fatalf(format+" (BANKHOOK_REQUIRE_FAULTS=1)", args...)
-	}
-	t.Skipf(format, args...)
-}
-
-// mountTmpfs mounts a tmpfs of size (mount's size=, for example "64k") on
-// a temporary directory, unmounted at the end of the test, and returns
-// the directory. It needs root.
-func mountTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		skipFault(t, "a full disk needs a tmpfs of its own, which only root can mount")
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		skipFault(t, "mount -t tmpfs on %s: %v: %s", dir, err, bytes.TrimSpace(out))
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v: %s", dir, err, out)
-		}
-	})
-	return dir
-}
-
-// fill writes a file at path until the filesystem is full, and returns
-// its size.
-func fill(t *testing.T, path string) int64 {
-	t.Helper()
-	f, err := os.Create(path)
-	require.NoError(t, err)
-	defer f.Close()
-	chunk := bytes.Repeat([]byte{'x'}, 4096)
-	var n int64
-	for range 1 << 20 { // bounded: 4 GiB
-		m, err := f.Write(chunk)
-		n += int64(m)
-		if err != nil {
-			require.ErrorIs(t, err, syscall.ENOSPC)
-			return n
-		}
-	}
-	t.Fatal("the filesystem never filled up")
-	return n
-}
-
 // TestWriterFaultDiskFull fills a real filesystem (a small tmpfs) while a
 // file is being written: every batch fails with ENOSPC and leaves the
 // file as it was, byte for byte, Check reports the full disk and then
 // the room made, and the lines written after that follow the last whole
 // line.
 func TestWriterFaultDiskFull(t *testing.T) {
-	dir := mountTmpfs(t, "256k")
+	dir := faulttest.MountTmpfs(t, "256k")
 	path := filepath.Join(dir, "events.jsonl")
 	w, err := Open(path, nil, Options{})
 	require.NoError(t, err)
@@ -273,7 +222,7 @@ func TestWriterFaultDiskFull(t *testing.T) {
 	require.NoError(t, err)
 
 	filler := filepath.Join(dir, "filler")
-	fill(t, filler)
+	fillDisk(t, filler)
 	const callers = 8
 	errs := make([]error, callers)
 	var wg sync.WaitGroup
@@ -379,4 +328,13 @@ func TestWriterPendingDeadline(t *testing.T) {
 	g.proceed <- nil
 	require.NoError(t, <-pe.Outcome)
 	g.close(t, w)
+}
+
+// fillDisk fills the filesystem of path with a file there, 4 KiB at a
+// time, and returns the file's size.
+func fillDisk(t *testing.T, path string) int64 {
+	t.Helper()
+	n, err := faulttest.FillDisk(path, 4096)
+	require.NoError(t, err)
+	return n
 }
