@@ -554,6 +554,42 @@ func ExampleHandle() {
 	// 400 {"type":"about:blank","title":"Bad Request","status":400,"detail":"the body is not a valid event","reason":"bad_payload","field":"/id"}
 }
 
+// A handler whose write is still on its way when it must answer: it
+// postpones, answers 503, and settles the key once the write is known to
+// be stored. Meanwhile the bank's retry meets 409; afterwards it is a
+// replay.
+func ExamplePostpone() {
+	stored := make(chan bool, 1)   // the outcome of a write, known later
+	settled := make(chan struct{}) // closed once the key is settled
+	h := bankhook.Chain(
+		bankhook.Handle(func(ctx context.Context, o *orderPaid) error {
+			settle, ok := bankhook.Postpone(ctx)
+			if !ok {
+				return errors.New("no reservation to settle")
+			}
+			go func() {
+				settle(<-stored)
+				close(settled)
+			}()
+			return &bankhook.StatusError{Status: http.StatusServiceUnavailable, Err: errors.New("write not confirmed yet")}
+		}),
+		bankhook.ReadBody(bankhook.BodyOptions{}),
+		bankhook.Decode(decodeOrderPaid),
+		bankhook.Dedupe(bankhook.DedupeOptions{Logger: slog.New(slog.DiscardHandler)}),
+	)
+	body := `{"id":"A-31","amount":"12.50"}`
+	fmt.Println(post(h, body).Code)
+	fmt.Println(post(h, body).Code, "while the write is on its way")
+	stored <- true
+	<-settled
+	w := post(h, body)
+	fmt.Println(w.Code, "replayed:", w.Header().Get(bankhook.HeaderIdempotentReplayed))
+	// Output:
+	// 503
+	// 409 while the write is on its way
+	// 200 replayed: true
+}
+
 func ExampleEventFrom() {
 	h := bankhook.Chain(
 		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
