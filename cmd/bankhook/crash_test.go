@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -48,29 +47,18 @@ func deliverAll(t *testing.T, url string, bodies [][]byte, senders int, stop <-c
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: senders}, Timeout: time.Minute}
 	defer client.CloseIdleConnections()
 	answers, errs := make([]answer, len(bodies)), make([]error, len(bodies))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range senders {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(bodies) {
-					return
-				}
-				select {
-				case <-stop:
-					errs[i] = errNotSent
-					continue
-				default:
-				}
-				answers[i], errs[i] = tryPost(t.Context(), client, url, "application/json", bodies[i])
-				if errs[i] == nil && bankhook.Acknowledged(answers[i].status) && acked != nil {
-					acked.Add(1)
-				}
-			}
-		})
-	}
-	wg.Wait()
+	eachConcurrently(senders, len(bodies), func(i int) {
+		select {
+		case <-stop:
+			errs[i] = errNotSent
+			return
+		default:
+		}
+		answers[i], errs[i] = tryPost(t.Context(), client, url, "application/json", bodies[i])
+		if errs[i] == nil && bankhook.Acknowledged(answers[i].status) && acked != nil {
+			acked.Add(1)
+		}
+	})
 	return answers, errs
 }
 

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -37,43 +36,32 @@ func bankDeliver(ctx context.Context, url string, bodies [][]byte, senders int, 
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: senders}, Timeout: 30 * time.Second}
 	defer client.CloseIdleConnections()
 	results := make([]bankResult, len(bodies))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range senders {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(bodies) {
-					return
-				}
-				r := &results[i]
-				for r.attempts < maxAttempts && ctx.Err() == nil {
-					r.attempts++
-					a, err := tryPost(ctx, client, url, "application/json", bodies[i])
-					switch {
-					case err != nil:
-						r.last = err.Error()
-					case bankhook.Acknowledged(a.status):
-						r.acked = true
-						acked.Add(1)
-					default:
-						r.last = fmt.Sprintf("%d %s", a.status, a.body)
-						if a.status >= 500 {
-							fivexx.Add(1)
-						}
-					}
-					if r.acked {
-						break
-					}
-					select {
-					case <-time.After(pause):
-					case <-ctx.Done():
-					}
+	eachConcurrently(senders, len(bodies), func(i int) {
+		r := &results[i]
+		for r.attempts < maxAttempts && ctx.Err() == nil {
+			r.attempts++
+			a, err := tryPost(ctx, client, url, "application/json", bodies[i])
+			switch {
+			case err != nil:
+				r.last = err.Error()
+			case bankhook.Acknowledged(a.status):
+				r.acked = true
+				acked.Add(1)
+			default:
+				r.last = fmt.Sprintf("%d %s", a.status, a.body)
+				if a.status >= 500 {
+					fivexx.Add(1)
 				}
 			}
-		})
-	}
-	wg.Wait()
+			if r.acked {
+				break
+			}
+			select {
+			case <-time.After(pause):
+			case <-ctx.Done():
+			}
+		}
+	})
 	return results
 }
 

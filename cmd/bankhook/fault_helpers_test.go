@@ -210,24 +210,15 @@ func (l *bankLoad) start(t *testing.T) <-chan struct{} {
 		Timeout:   10 * time.Second,
 	}
 	done := make(chan struct{})
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range l.banks {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(l.bodies) {
-					return
-				}
-				if l.dupEvery > 0 && i%l.dupEvery == 0 {
-					wg.Go(func() { l.deliver(ctx, client, i) })
-				}
-				l.deliver(ctx, client, i)
-			}
-		})
-	}
 	go func() {
-		wg.Wait()
+		var dups sync.WaitGroup // the racing duplicate deliveries
+		eachConcurrently(l.banks, len(l.bodies), func(i int) {
+			if l.dupEvery > 0 && i%l.dupEvery == 0 {
+				dups.Go(func() { l.deliver(ctx, client, i) })
+			}
+			l.deliver(ctx, client, i)
+		})
+		dups.Wait()
 		client.CloseIdleConnections()
 		close(done)
 	}()
