@@ -37,7 +37,7 @@ type AllowlistFileOptions struct {
 // while the process runs, so that a bank's new sender addresses take
 // effect without a restart.
 //
-// The file holds one CIDR prefix or address per line (see [ParsePrefix]);
+// The file holds one CIDR prefix or address per line (see [NewIPAllowlist]);
 // blank lines are skipped and "#" starts a comment that runs to the end
 // of the line. A file that cannot be read, holds a malformed entry or no
 // entry at all is refused: the list keeps its previous contents, and the
@@ -84,7 +84,7 @@ func WatchAllowlistFile(ctx context.Context, list *IPAllowlist, path string, o A
 	}
 	f := &AllowlistFile{list: list, path: path, logger: o.Logger, done: make(chan struct{})}
 	for _, e := range o.Extra {
-		p, err := ParsePrefix(e)
+		p, err := parseAllowEntry(e)
 		if err != nil {
 			return nil, fmt.Errorf("bankhook: AllowlistFileOptions.Extra: %w", err)
 		}

@@ -43,24 +43,11 @@ func ParseDecimal(s string) (Decimal, error) {
 	return parseDecimal([]byte(s))
 }
 
-// MustParseDecimal is like [ParseDecimal] but panics on a malformed input.
-// It is meant for constants in code and tests.
-func MustParseDecimal(s string) Decimal {
-	d, err := ParseDecimal(s)
-	if err != nil {
-		panic(err)
-	}
-	return d
-}
-
 // NewDecimal returns coef × 10^exp, for example NewDecimal(-2495, -2) is
 // -24.95.
 func NewDecimal(coef int64, exp int32) Decimal {
 	return Decimal{v: decimal.New(coef, exp)}
 }
-
-// DecimalFrom wraps a shopspring decimal.
-func DecimalFrom(d decimal.Decimal) Decimal { return Decimal{v: d} }
 
 // Decimal returns the value as a github.com/shopspring/decimal Decimal,
 // for arithmetic.

@@ -36,15 +36,6 @@ const (
 	// DefaultAllowlistPoll is how often WatchAllowlistFile checks its file
 	// for a change.
 	DefaultAllowlistPoll = 2 * time.Second
-	// DefaultLogInterval is LogSampler's least time between two lines of
-	// one kind from one sender network.
-	DefaultLogInterval = time.Second
-	// DefaultLogRate is the number of sampled lines a LogSampler writes a
-	// second in all, across kinds and networks.
-	DefaultLogRate = 10
-	// DefaultLogNetworks is the number of (kind, network) pairs a
-	// LogSampler remembers.
-	DefaultLogNetworks = 1024
 )
 
 // Names on the wire.

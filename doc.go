@@ -42,8 +42,8 @@
 // Rejections are written by [Reject] as RFC 9457 application/problem+json
 // with a stable [Reason], and reported to the Observer; no internal error
 // text reaches the sender. The default Observer, [NewSlogObserver]'s, logs every
-// acknowledged event and every 5xx, and samples rejections with a
-// [LogSampler], so that a flood cannot fill a disk. The adapters in the
+// acknowledged event and every 5xx, and samples rejections
+// per reason and sender network, so that a flood cannot fill a disk. The adapters in the
 // modules extra/bankhookprom and extra/bankhookotel turn the same reports
 // into Prometheus metrics and OpenTelemetry spans, wired in through
 // [ReceiverOptions].Observer and [ReceiverOptions].Middleware.

@@ -37,8 +37,8 @@ var (
 	// fractional digits than the currency's minor unit, or one that does
 	// not fit an int64.
 	ErrInexact = errors.New("bankhook: decimal not representable exactly")
-	// ErrNoCertificate: PEM input, a certificate file or a
-	// [tls.Certificate] holds no certificate.
+	// ErrNoCertificate: PEM input holds no certificate, or a server
+	// presented none.
 	ErrNoCertificate = errors.New("bankhook: no certificate")
 	// ErrPinMismatch: the server does not present the pinned chain (see
 	// [PinReport.Match]); the bank cancels callbacks to it.

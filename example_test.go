@@ -204,16 +204,13 @@ func ExampleNewIPAllowlist() {
 	// bankhook: allowlist entry "fe80::1%eth0": zones are not allowed
 }
 
-func ExampleParsePrefix() {
-	for _, entry := range []string{"185.40.108.0/22", "34.87.150.47", "10.1.2.3/8", "::ffff:20.2.69.168"} {
-		p, err := bankhook.ParsePrefix(entry)
-		fmt.Println(p, err)
-	}
+func ExampleNewIPAllowlist_entries() {
+	// An entry is a CIDR prefix or a bare address. Host bits are cleared and
+	// IPv4-mapped forms become IPv4.
+	list, err := bankhook.NewIPAllowlist("185.40.108.0/22", "34.87.150.47", "10.1.2.3/8", "::ffff:20.2.69.168")
+	fmt.Println(list.Prefixes(), err)
 	// Output:
-	// 185.40.108.0/22 <nil>
-	// 34.87.150.47/32 <nil>
-	// 10.0.0.0/8 <nil>
-	// 20.2.69.168/32 <nil>
+	// [185.40.108.0/22 34.87.150.47/32 10.0.0.0/8 20.2.69.168/32] <nil>
 }
 
 func ExampleIPAllowlist_Prefixes() {
@@ -405,7 +402,7 @@ func ExampleVerify() {
 		m.Write(body)
 		return m.Sum(nil)
 	}
-	verifier := bankhook.VerifierFunc(func(r *http.Request, body []byte) error {
+	verifier := bankhook.Verifier(func(r *http.Request, body []byte) error {
 		got, err := hex.DecodeString(r.Header.Get("X-Signature"))
 		if err != nil {
 			return fmt.Errorf("signature: %w", err)
@@ -487,15 +484,15 @@ func ExampleDecimal_UnmarshalJSON() {
 }
 
 func ExampleDecimal_MinorUnits() {
-	eur := bankhook.MustParseDecimal("-24.95")
+	eur := bankhook.NewDecimal(-2495, -2)
 	cents, err := eur.MinorUnits(2)
 	fmt.Println(cents, err)
 
-	vnd := bankhook.MustParseDecimal("25000000")
+	vnd := bankhook.NewDecimal(25_000_000, 0)
 	dong, err := vnd.MinorUnits(0)
 	fmt.Println(dong, err)
 
-	_, err = bankhook.MustParseDecimal("0.005").MinorUnits(2)
+	_, err = bankhook.NewDecimal(5, -3).MinorUnits(2)
 	fmt.Println(errors.Is(err, bankhook.ErrInexact), err)
 	// Output:
 	// -2495 <nil>

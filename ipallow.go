@@ -119,7 +119,7 @@ func (a *IPAllowlist) Len() int {
 func buildAllowSet(entries []string) (*allowSet, error) {
 	prefixes := make([]netip.Prefix, 0, len(entries))
 	for _, e := range entries {
-		p, err := ParsePrefix(e)
+		p, err := parseAllowEntry(e)
 		if err != nil {
 			return nil, err
 		}
@@ -137,11 +137,11 @@ func newAllowSet(prefixes []netip.Prefix) *allowSet {
 	return s
 }
 
-// ParsePrefix parses one allowlist entry: a CIDR prefix or a bare address.
+// parseAllowEntry parses one allowlist entry: a CIDR prefix or a bare address.
 // IPv4-mapped IPv6 forms are converted to IPv4; host bits are cleared
 // ("10.1.2.3/8" is 10.0.0.0/8). Zones are refused: they have no meaning
 // in a list of senders.
-func ParsePrefix(entry string) (netip.Prefix, error) {
+func parseAllowEntry(entry string) (netip.Prefix, error) {
 	p, err := parsePrefix(entry)
 	if err != nil {
 		return netip.Prefix{}, fmt.Errorf("bankhook: allowlist %w", err)
@@ -149,7 +149,7 @@ func ParsePrefix(entry string) (netip.Prefix, error) {
 	return p, nil
 }
 
-// parsePrefix is ParsePrefix with errors that start with `entry "…": `,
+// parsePrefix is parseAllowEntry with errors that start with `entry "…": `,
 // for callers that say where the entry comes from.
 func parsePrefix(entry string) (netip.Prefix, error) {
 	s := strings.TrimSpace(entry)

@@ -17,7 +17,7 @@ import (
 	"github.com/bankhook/bankhook"
 )
 
-func TestParsePrefix(t *testing.T) {
+func TestIPAllowlistEntries(t *testing.T) {
 	tests := []struct {
 		name  string
 		entry string
@@ -46,14 +46,14 @@ func TestParsePrefix(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p, err := bankhook.ParsePrefix(tc.entry)
+			list, err := bankhook.NewIPAllowlist(tc.entry)
 			if tc.want == "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), fmt.Sprintf("bankhook: allowlist entry %q", tc.entry))
 				return
 			}
 			require.NoError(t, err)
-			assert.Equal(t, netip.MustParsePrefix(tc.want), p)
+			assert.Equal(t, []netip.Prefix{netip.MustParsePrefix(tc.want)}, list.Prefixes())
 		})
 	}
 }
@@ -196,13 +196,9 @@ func TestIPAllowlistReplaceConcurrent(t *testing.T) {
 	listA := []string{"185.40.108.0/22", "34.87.150.47", "2001:db8::/32"}
 	listB := []string{"185.40.108.0/24", "34.124.145.244", "2001:db8::/48", "20.2.69.168"}
 	prefixes := func(entries []string) []netip.Prefix {
-		var out []netip.Prefix
-		for _, e := range entries {
-			p, err := bankhook.ParsePrefix(e)
-			require.NoError(t, err)
-			out = append(out, p)
-		}
-		return out
+		list, err := bankhook.NewIPAllowlist(entries...)
+		require.NoError(t, err)
+		return list.Prefixes()
 	}
 	wantA, wantB := prefixes(listA), prefixes(listB)
 	inBoth := []netip.Addr{netip.MustParseAddr("185.40.108.9"), netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("::ffff:185.40.108.200")}

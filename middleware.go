@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bankhook/bankhook/internal/logsample"
 	"github.com/go-json-experiment/json/jsontext"
 )
 
@@ -181,16 +182,19 @@ func storeFailed(fallback fallbackObserver, r *http.Request, op, key string, err
 
 // SlogObserverOptions configures [NewSlogObserver]. The zero value logs
 // through slog.Default() with sampled rejections.
+//
+// Each observer samples on its own: lines about rejections below 500 are
+// grouped by reason and by sender network (the /24 of an IPv4 address, the
+// /48 of an IPv6 one). The first line of each reason is always written;
+// after that a group writes at most one line a second, and the observer at
+// most 10 a second in all. A line written after others were held back
+// carries their count as "suppressed" and the network as "network".
 type SlogObserverOptions struct {
 	// Logger receives the lines. Default slog.Default(), looked up for
 	// each line.
 	Logger *slog.Logger
-	// Sampler decides which lines about rejections below 500 are written;
-	// a line written after others were held back carries their count as
-	// "suppressed" and the sender network they came from as "network".
-	// Share one sampler between observers to share its budget. Default: a
-	// LogSampler of the observer's own, with default options.
-	Sampler *LogSampler
+	// Now is the clock that spaces the sampled lines. Default time.Now.
+	Now func() time.Time
 	// LogEveryRejection writes a line for every rejection, unsampled: a
 	// flood of rejected requests then writes a line per request. Default
 	// false.
@@ -199,24 +203,21 @@ type SlogObserverOptions struct {
 
 // NewSlogObserver returns an Observer that logs rejections at Warn (Error
 // for 5xx) and handled events at Info through o.Logger. Rejections below
-// 500 are sampled (see [LogSampler]) unless o.LogEveryRejection, so a
+// 500 are sampled (see [SlogObserverOptions]) unless o.LogEveryRejection, so a
 // flood of rejected requests writes about one line a second per reason
 // and sender network; acknowledged events and 5xx answers are always
 // logged. The query string is never logged: it may hold the URL token.
 func NewSlogObserver(o SlogObserverOptions) Observer {
-	s := &slogObserver{l: o.Logger, sampler: o.Sampler}
-	switch {
-	case o.LogEveryRejection:
-		s.sampler = nil
-	case s.sampler == nil:
-		s.sampler = mustLogSampler(LogSamplerOptions{})
+	s := &slogObserver{l: o.Logger}
+	if !o.LogEveryRejection {
+		s.sampler = logsample.Must(logsample.Options{Now: o.Now})
 	}
 	return s
 }
 
 type slogObserver struct {
 	l       *slog.Logger
-	sampler *LogSampler // nil: every rejection is logged
+	sampler *logsample.Sampler // nil: every rejection is logged
 }
 
 func (s *slogObserver) logger() *slog.Logger {
@@ -237,12 +238,12 @@ func (s *slogObserver) Rejected(r *http.Request, rej Rejection) {
 		return
 	}
 	ip, ipOK := ClientIPFrom(ctx)
-	var d LogDecision
+	var d logsample.Decision
 	if s.sampler != nil && rej.Status < 500 {
 		if !ipOK {
 			ip = remoteAddr(r.RemoteAddr)
 		}
-		if d = s.sampler.Sample(rej.Reason, ip); !d.Write {
+		if d = s.sampler.Sample(string(rej.Reason), ip); !d.Write {
 			return
 		}
 	}

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -23,8 +22,8 @@ import (
 //	openssl s_client -servername www.example.com -connect www.example.com:443 < /dev/null |
 //	  sed -n "/-----BEGIN/,/-----END/p" > www.example.com.pem
 //
-// [ChainPEM] fetches what a server presents and writes it as PEM, the body
-// to POST to bunq's certificate-pinned endpoint. [CheckPin] compares a
+// [FetchChain] fetches what a server presents and [EncodePEM] writes it as
+// PEM, the body to POST to bunq's certificate-pinned endpoint. [CheckPin] compares a
 // pinned PEM with what the server presents now, so that a certificate
 // rotation or expiry, after which the bank cancels every callback, is
 // noticed before the bank notices it.
@@ -169,57 +168,6 @@ func EncodePEM(chain []*x509.Certificate) []byte {
 	return buf.Bytes()
 }
 
-// ChainPEM fetches the chain addr presents, verified against the system's
-// roots, and returns it as PEM: [FetchChain] with a nil config, then
-// [EncodePEM]. The result is what to pin at the bank. ctx bounds the
-// connection. For a server the system's roots do not trust, call
-// FetchChain with a config, then EncodePEM.
-func ChainPEM(ctx context.Context, addr string) ([]byte, error) {
-	chain, err := FetchChain(ctx, addr, nil)
-	if err != nil {
-		return nil, err
-	}
-	return EncodePEM(chain), nil
-}
-
-// CertificatePEM returns the certificate chain of c (c.Certificate, leaf
-// first, as a server presents it) as PEM, for a server that knows its own
-// certificate. c's private key is never written. It reports an error
-// wrapping [ErrNoCertificate] when c holds no certificate, and one naming
-// the position of a certificate that does not parse.
-func CertificatePEM(c tls.Certificate) ([]byte, error) {
-	if len(c.Certificate) == 0 {
-		return nil, fmt.Errorf("%w in tls.Certificate", ErrNoCertificate)
-	}
-	chain := make([]*x509.Certificate, len(c.Certificate))
-	for i, der := range c.Certificate {
-		x, err := x509.ParseCertificate(der)
-		if err != nil {
-			return nil, fmt.Errorf("bankhook: pin: tls.Certificate certificate %d: %w", i, err)
-		}
-		chain[i] = x
-	}
-	return EncodePEM(chain), nil
-}
-
-// CertificateFilePEM reads a PEM file, such as the one a server loads with
-// [tls.LoadX509KeyPair], and returns its CERTIFICATE blocks, in file order,
-// as PEM. Other blocks are left out, so a private key in the same file is
-// never written. Each certificate must parse; a malformed PEM block, or a
-// file without a certificate (an error wrapping [ErrNoCertificate]), is an
-// error naming the file.
-func CertificateFilePEM(path string) ([]byte, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("bankhook: pin: %w", err)
-	}
-	chain, err := pemCertificates(data, true)
-	if err != nil {
-		return nil, fmt.Errorf("bankhook: pin: certificate file %s: %w", path, err)
-	}
-	return EncodePEM(chain), nil
-}
-
 // ParsePEMChain parses PEM input, such as a pinned chain, into
 // certificates, in order. Text outside PEM blocks is ignored (the whole
 // output of openssl s_client parses), but every block must be a CERTIFICATE
@@ -227,16 +175,16 @@ func CertificateFilePEM(path string) ([]byte, error) {
 // and type. A malformed or truncated block is an error, never skipped.
 // Input without a certificate is an error wrapping [ErrNoCertificate].
 func ParsePEMChain(pemBytes []byte) ([]*x509.Certificate, error) {
-	chain, err := pemCertificates(pemBytes, false)
+	chain, err := pemCertificates(pemBytes)
 	if err != nil {
 		return nil, fmt.Errorf("bankhook: pin: %w", err)
 	}
 	return chain, nil
 }
 
-// pemCertificates parses the CERTIFICATE blocks of data. Blocks of other
-// types are skipped when skipOther is set, an error otherwise.
-func pemCertificates(data []byte, skipOther bool) ([]*x509.Certificate, error) {
+// pemCertificates parses the PEM blocks of data, each of which must be a
+// CERTIFICATE.
+func pemCertificates(data []byte) ([]*x509.Certificate, error) {
 	var chain []*x509.Certificate
 	rest := data
 	for i := 0; ; i++ {
@@ -254,9 +202,6 @@ func pemCertificates(data []byte, skipOther bool) ([]*x509.Certificate, error) {
 		}
 		rest = next
 		if block.Type != pemTypeCertificate {
-			if skipOther {
-				continue
-			}
 			return nil, fmt.Errorf("PEM block %d is %q, not %s", i, block.Type, pemTypeCertificate)
 		}
 		c, err := x509.ParseCertificate(block.Bytes)
@@ -369,7 +314,7 @@ type CheckPinOptions struct {
 
 // CheckPin connects to addr, as [FetchChain] does, and compares the chain
 // the server presents with pinned, the PEM pinned at the bank (as
-// [ChainPEM] or the openssl pipeline wrote it); see [PinReport] for what a
+// [EncodePEM] or the openssl pipeline wrote it); see [PinReport] for what a
 // match is. A chain that differs is not an error: it is reported, and
 // [PinReport.Problem] turns it into one. Errors are for a pinned PEM that
 // does not parse ([ParsePEMChain]) and for a connection or verification

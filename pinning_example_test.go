@@ -1,7 +1,6 @@
 package bankhook_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -17,8 +16,6 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/bankhook/bankhook"
@@ -140,56 +137,6 @@ func ExampleCheckPin_privateCA() {
 	// Output:
 	// true true 1 1 <nil>
 	// false false true
-}
-
-func ExampleCertificatePEM() {
-	srv := httptest.NewTLSServer(http.NotFoundHandler())
-	defer srv.Close()
-
-	// A server that knows its certificate pins it without a connection.
-	pemBytes, err := bankhook.CertificatePEM(srv.TLS.Certificates[0])
-	if err != nil {
-		panic(err)
-	}
-	chain, err := bankhook.ParsePEMChain(pemBytes)
-	if err != nil {
-		panic(err)
-	}
-	fmt.Println(len(chain), chain[0].Equal(srv.Certificate()))
-	// Output: 1 true
-}
-
-func ExampleCertificateFilePEM() {
-	dir, err := os.MkdirTemp("", "bankhook-example")
-	if err != nil {
-		panic(err)
-	}
-	defer os.RemoveAll(dir)
-
-	// A file holding the server's key and certificate, as many servers
-	// keep them.
-	cert, key := selfSigned("hook.example.com")
-	der, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		panic(err)
-	}
-	var file bytes.Buffer
-	_ = pem.Encode(&file, &pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	_ = pem.Encode(&file, &pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})
-	path := filepath.Join(dir, "server.pem")
-	if err := os.WriteFile(path, file.Bytes(), 0o600); err != nil {
-		panic(err)
-	}
-
-	pemBytes, err := bankhook.CertificateFilePEM(path)
-	if err != nil {
-		panic(err)
-	}
-	fmt.Println(bytes.Contains(pemBytes, []byte("PRIVATE KEY")))
-	fmt.Println(bytes.Equal(pemBytes, bankhook.EncodePEM([]*x509.Certificate{cert})))
-	// Output:
-	// false
-	// true
 }
 
 func ExamplePinReport_ProblemAt() {

@@ -12,15 +12,12 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"io"
-	"io/fs"
 	"log"
 	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -643,104 +640,6 @@ func TestParsePEMChain(t *testing.T) {
 			for i := range chain {
 				assert.Equal(t, tt.want[i], chain[i].Raw, "certificate %d", i)
 			}
-		})
-	}
-}
-
-func TestCertificatePEM(t *testing.T) {
-	pki := newTestPKI(t)
-	cert := pki.leaf(t, time.Now().Add(90*24*time.Hour))
-
-	tests := []struct {
-		name string
-		cert tls.Certificate
-		want []*x509.Certificate
-		err  string
-		is   error
-	}{
-		{name: "leaf and intermediate", cert: cert, want: parsedChain(t, cert)},
-		{name: "no certificate", cert: tls.Certificate{PrivateKey: cert.PrivateKey}, is: ErrNoCertificate},
-		{
-			name: "bad DER",
-			cert: tls.Certificate{Certificate: [][]byte{cert.Certificate[0], []byte("garbage")}},
-			err:  "bankhook: pin: tls.Certificate certificate 1: x509: malformed certificate",
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			out, err := CertificatePEM(tt.cert)
-			if tt.err != "" || tt.is != nil {
-				require.Error(t, err)
-				assert.Nil(t, out)
-				if tt.err != "" {
-					assert.ErrorContains(t, err, tt.err)
-				}
-				if tt.is != nil {
-					assert.ErrorIs(t, err, tt.is)
-				}
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, EncodePEM(tt.want), out)
-			assert.NotContains(t, string(out), "PRIVATE KEY")
-		})
-	}
-}
-
-func TestCertificateFilePEM(t *testing.T) {
-	pki := newTestPKI(t)
-	cert := pki.leaf(t, time.Now().Add(90*24*time.Hour))
-	leafPEM := pemBlock("CERTIFICATE", cert.Certificate[0])
-	interPEM := pemBlock("CERTIFICATE", cert.Certificate[1])
-	pkcs8, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
-	require.NoError(t, err)
-	sec1, err := x509.MarshalECPrivateKey(cert.PrivateKey.(*ecdsa.PrivateKey))
-	require.NoError(t, err)
-	keyPEM := pemBlock("PRIVATE KEY", pkcs8)
-	ecKeyPEM := pemBlock("EC PRIVATE KEY", sec1)
-	want := EncodePEM(parsedChain(t, cert))
-
-	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		require.NoError(t, os.WriteFile(p, []byte(content), 0o600))
-		return p
-	}
-
-	tests := []struct {
-		name string
-		path string
-		want []byte
-		err  string
-		is   error
-	}{
-		{name: "key first", path: write("key-first.pem", keyPEM+leafPEM+interPEM), want: want},
-		{name: "key between certificates", path: write("key-between.pem", leafPEM+ecKeyPEM+interPEM), want: want},
-		{name: "key last", path: write("key-last.pem", leafPEM+interPEM+keyPEM), want: want},
-		{name: "certificates only", path: write("chain.pem", leafPEM+interPEM), want: want},
-		{name: "key only", path: write("key.pem", keyPEM), is: ErrNoCertificate, err: "key.pem"},
-		{name: "bad certificate", path: write("bad.pem", keyPEM+pemBlock("CERTIFICATE", []byte("garbage"))), err: "PEM block 1 (CERTIFICATE)"},
-		{name: "truncated", path: write("truncated.pem", keyPEM+leafPEM[:100]), err: "PEM block 1: malformed or truncated"},
-		{name: "missing file", path: filepath.Join(dir, "absent.pem"), is: fs.ErrNotExist, err: "bankhook: pin: "},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			out, err := CertificateFilePEM(tt.path)
-			if tt.err != "" || tt.is != nil {
-				require.Error(t, err)
-				assert.Nil(t, out)
-				if tt.err != "" {
-					assert.ErrorContains(t, err, tt.err)
-				}
-				if tt.is != nil {
-					assert.ErrorIs(t, err, tt.is)
-				}
-				return
-			}
-			require.NoError(t, err)
-			assert.Equal(t, string(tt.want), string(out))
-			assert.NotContains(t, string(out), "PRIVATE KEY")
-			assert.NotContains(t, string(out), "EC PRIVATE KEY")
 		})
 	}
 }

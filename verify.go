@@ -50,17 +50,11 @@ func RequireToken(param string, tokens ...string) Middleware {
 }
 
 // Verifier checks that a request was sent by the bank, typically by a
-// signature over the body (HMAC, RSA, Ed25519) in a header. body is the
-// body kept by [ReadBody]. Verify must be safe for concurrent use.
-type Verifier interface {
-	Verify(r *http.Request, body []byte) error
-}
-
-// VerifierFunc adapts a function to a [Verifier].
-type VerifierFunc func(r *http.Request, body []byte) error
-
-// Verify calls f(r, body).
-func (f VerifierFunc) Verify(r *http.Request, body []byte) error { return f(r, body) }
+// signature over the body (HMAC, RSA, Ed25519) in a header, and returns
+// an error when it was not. body is the body kept by [ReadBody]. A
+// Verifier must be safe for concurrent use; a type that holds keys passes
+// its method value (keys.Verify).
+type Verifier func(r *http.Request, body []byte) error
 
 // Verify answers 401 bad_signature when v refuses the request. It needs
 // [ReadBody] before it in the chain (without it: 500, [ErrNoBody]). The
@@ -68,7 +62,7 @@ func (f VerifierFunc) Verify(r *http.Request, body []byte) error { return f(r, b
 // refuses every request: the stage fails closed.
 func Verify(v Verifier) Middleware {
 	if v == nil {
-		v = VerifierFunc(func(*http.Request, []byte) error { return ErrNoVerifier })
+		v = func(*http.Request, []byte) error { return ErrNoVerifier }
 	}
 	fallback := newFallbackObserver()
 	return func(next http.Handler) http.Handler {
@@ -78,7 +72,7 @@ func Verify(v Verifier) Middleware {
 				reject(fallback, w, r, http.StatusInternalServerError, ReasonHandlerFailed, ErrNoBody)
 				return
 			}
-			if err := v.Verify(r, body); err != nil {
+			if err := v(r, body); err != nil {
 				reject(fallback, w, r, http.StatusUnauthorized, ReasonBadSignature, err)
 				return
 			}

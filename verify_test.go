@@ -84,7 +84,7 @@ func TestRequireToken(t *testing.T) {
 
 // hmacVerifier checks an HMAC-SHA256 of the body, hex in X-Signature.
 func hmacVerifier(key []byte) bankhook.Verifier {
-	return bankhook.VerifierFunc(func(r *http.Request, body []byte) error {
+	return bankhook.Verifier(func(r *http.Request, body []byte) error {
 		got, err := hex.DecodeString(r.Header.Get("X-Signature"))
 		if err != nil {
 			return fmt.Errorf("signature not hex: %w", err)
@@ -151,7 +151,7 @@ func TestVerifyPassesRequestAndBody(t *testing.T) {
 		gotBody []byte
 		gotPath string
 	)
-	v := bankhook.VerifierFunc(func(r *http.Request, body []byte) error {
+	v := bankhook.Verifier(func(r *http.Request, body []byte) error {
 		gotBody, gotPath = body, r.URL.Path
 		return nil
 	})
@@ -167,7 +167,7 @@ func TestVerifyWithoutReadBody(t *testing.T) {
 	var obs observed
 	final := &reached{}
 	called := false
-	v := bankhook.VerifierFunc(func(*http.Request, []byte) error { called = true; return nil })
+	v := bankhook.Verifier(func(*http.Request, []byte) error { called = true; return nil })
 	h := bankhook.Chain(final, obs.observer(), bankhook.Verify(v))
 	r := jsonPost(`{}`)
 	r.Body = io.NopCloser(unreadBody{t})

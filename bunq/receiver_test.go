@@ -284,7 +284,7 @@ func TestNewReceiverPipelineOptions(t *testing.T) {
 		{"Allow replaces the production ranges", func(c *bunq.Config) { c.Allow = bankhook.MustIPAllowlist("203.0.113.0/24") }, "203.0.113.7:1", 200, ""},
 		{"and bunq's own addresses are then refused", func(c *bunq.Config) { c.Allow = bankhook.MustIPAllowlist("203.0.113.0/24") }, bunqSender, 403, "ip_denied"},
 		{"Verifier", func(c *bunq.Config) {
-			c.Verifier = bankhook.VerifierFunc(func(*http.Request, []byte) error { return errors.New("no signature") })
+			c.Verifier = bankhook.Verifier(func(*http.Request, []byte) error { return errors.New("no signature") })
 		}, bunqSender, 401, "bad_signature"},
 		{"Body", func(c *bunq.Config) { c.Body.MaxBytes = 64 }, bunqSender, 413, "body_too_large"},
 		{"RateLimit", func(c *bunq.Config) { c.RateLimit = bankhook.RateLimitOptions{Rate: 0.001, Burst: 1} }, bunqSender, 200, ""},

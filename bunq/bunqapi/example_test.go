@@ -137,7 +137,7 @@ func ExampleClient_CreatePin() {
 		return
 	}
 
-	// In production the chain comes from bankhook.ChainPEM(ctx, "hooks.example.com:443").
+	// In production the chain comes from bankhook.EncodePEM of bankhook.FetchChain(ctx, "hooks.example.com:443", nil).
 	chain := exampleChain("hooks.example.com")
 	id, err := c.CreatePin(ctx, chain)
 	if err != nil {

@@ -58,7 +58,7 @@ func (c *Client) ListPins(ctx context.Context) ([]PinnedChain, error) {
 // CreatePin pins a certificate chain (POST
 // /v1/user/{userID}/certificate-pinned) and returns its id. pemChain is
 // the chain your callback server presents, leaf first, in PEM: what
-// bankhook.ChainPEM fetches. The body is built by
+// bankhook.EncodePEM makes of the chain bankhook.FetchChain fetches. The body is built by
 // [bunq.CertificatePinnedBody], which checks every certificate first.
 // Pin a new chain before you rotate the certificate: bunq cancels
 // callbacks to a server that presents no pinned chain.

@@ -159,7 +159,7 @@ func ExampleServer_Notify() {
 	_ = srv.SetFilters(u.ID, 0, []bunq.NotificationFilterURL{{Category: bunq.CategoryPayment, NotificationTarget: rcv.URL + "/bunq"}})
 
 	// Any object under any category: here a payment that arrived.
-	p := &bunq.Payment{ID: 7, Amount: bunq.Amount{Value: bankhook.MustParseDecimal("12.00"), Currency: "EUR"}}
+	p := &bunq.Payment{ID: 7, Amount: bunq.Amount{Value: bankhook.NewDecimal(1200, -2), Currency: "EUR"}}
 	n, _ := srv.Notify(u.ID, 0, bunq.CategoryPayment, bunq.EventPaymentReceived, p)
 	fmt.Println("callbacks:", n)
 	srv.Advance(0)

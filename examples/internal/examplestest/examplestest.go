@@ -88,7 +88,7 @@ func deliveries(t *testing.T) []delivery {
 		{
 			name: "bunq", path: "/webhooks/bunq", token: bunqToken, sender: bunqSender, body: mutation,
 			want: service.Entry{
-				Bank: "bunq", ID: "2938471", Amount: bankhook.MustParseDecimal("-24.95"),
+				Bank: "bunq", ID: "2938471", Amount: bankhook.NewDecimal(-2495, -2),
 				Currency: "EUR", Description: "Order 2025-0042 Boekhandel Centrum",
 			},
 			minor: -2495, digits: 2,
@@ -96,7 +96,7 @@ func deliveries(t *testing.T) []delivery {
 		{
 			name: "bankhub", path: "/webhooks/bankhub", token: bankhubToken, sender: bankhubSender, body: transaction,
 			want: service.Entry{
-				Bank: "bankhub", ID: "b2e4c6a8-1d3f-4a5b-8c7d-9e0f1a2b3c4d", Amount: bankhook.MustParseDecimal("123456789012345678"),
+				Bank: "bankhub", ID: "b2e4c6a8-1d3f-4a5b-8c7d-9e0f1a2b3c4d", Amount: bankhook.NewDecimal(123456789012345678, 0),
 				Currency: "VND", Description: "CONG TY TNHH AN PHAT thanh toan DH10234",
 			},
 			minor: 123456789012345678, digits: 0,

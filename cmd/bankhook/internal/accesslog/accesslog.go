@@ -4,8 +4,8 @@
 //
 // Acknowledged events and the server's own failures (5xx) are always
 // logged. Every other line — rejections, health checks, unknown paths —
-// goes through a bankhook.LogSampler, so that a flood from senders off the
-// allowlist writes about one line a second per reason and sender network,
+// goes through the library's log sampler (internal/logsample), so that a
+// flood from senders off the allowlist writes about one line a second per reason and sender network,
 // each counting the lines held back since the last, instead of a line per
 // request.
 package accesslog
@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/bankhook/bankhook"
+	"github.com/bankhook/bankhook/internal/logsample"
 )
 
 // requestLog is what the Observer learns about one request, for the
@@ -63,14 +64,14 @@ func (Observer) Handled(r *http.Request, o bankhook.Outcome) {
 // event's key. A sampled line that follows held-back ones carries their
 // count as "suppressed" and their sender network as "network".
 func Handler(logger *slog.Logger, next http.Handler) http.Handler {
-	sampler, err := bankhook.NewLogSampler(bankhook.LogSamplerOptions{})
+	sampler, err := logsample.New(logsample.Options{})
 	if err != nil { // only for negative options
 		panic(err)
 	}
 	return handler(logger, sampler, next)
 }
 
-func handler(logger *slog.Logger, sampler *bankhook.LogSampler, next http.Handler) http.Handler {
+func handler(logger *slog.Logger, sampler *logsample.Sampler, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		l := &requestLog{}
@@ -98,9 +99,9 @@ func handler(logger *slog.Logger, sampler *bankhook.LogSampler, next http.Handle
 				client = ap.Addr().Unmap()
 			}
 		}
-		var sampled bankhook.LogDecision
+		var sampled logsample.Decision
 		if !l.acked && status < 500 {
-			if sampled = sampler.Sample(kindOf(l.reason, status), client); !sampled.Write {
+			if sampled = sampler.Sample(string(kindOf(l.reason, status)), client); !sampled.Write {
 				return
 			}
 		}

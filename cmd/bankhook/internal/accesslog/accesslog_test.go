@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bankhook/bankhook"
+	"github.com/bankhook/bankhook/internal/logsample"
 )
 
 func TestHandlerSamplesRejectionsOnly(t *testing.T) {
@@ -29,7 +30,7 @@ func TestHandlerSamplesRejectionsOnly(t *testing.T) {
 	mux.Handle("/ack", bankhook.Chain(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		Observer{}.Handled(r, bankhook.Outcome{Status: 200, Key: "k"})
 	}), bankhook.Observe(Observer{})))
-	sampler, err := bankhook.NewLogSampler(bankhook.LogSamplerOptions{
+	sampler, err := logsample.New(logsample.Options{
 		Now: func() time.Time { return time.Unix(1e9, 0) }, // however slow the run, one instant
 	})
 	require.NoError(t, err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/bankhook/bankhook"
+	"github.com/bankhook/bankhook/internal/logsample"
 )
 
 // serverErrorKind is the sampler's kind of net/http's own error lines.
@@ -18,7 +19,7 @@ const serverErrorKind bankhook.Reason = "server_error"
 // Warn, sampled per sender network like the access log, so that a flood
 // of broken connections cannot fill the disk either.
 func ErrorLog(logger *slog.Logger) *log.Logger {
-	sampler, err := bankhook.NewLogSampler(bankhook.LogSamplerOptions{})
+	sampler, err := logsample.New(logsample.Options{})
 	if err != nil { // only for negative options
 		panic(err)
 	}
@@ -27,14 +28,14 @@ func ErrorLog(logger *slog.Logger) *log.Logger {
 
 type errorWriter struct {
 	logger  *slog.Logger
-	sampler *bankhook.LogSampler
+	sampler *logsample.Sampler
 }
 
 // Write logs one line of the server's error log. A log.Logger calls it
 // once per line.
 func (e errorWriter) Write(p []byte) (int, error) {
 	msg := strings.TrimSuffix(string(p), "\n")
-	d := e.sampler.Sample(serverErrorKind, senderOf(msg))
+	d := e.sampler.Sample(string(serverErrorKind), senderOf(msg))
 	if !d.Write {
 		return len(p), nil
 	}

@@ -1,4 +1,8 @@
-package bankhook
+// Package logsample decides which log lines about rejected requests are
+// written, so that a flood of rejections cannot fill a disk while what was
+// held back is still counted in the lines that are written. The library's
+// slog observer and the command's access log share it.
+package logsample
 
 import (
 	"errors"
@@ -11,13 +15,20 @@ import (
 )
 
 // maxLogKinds bounds the kinds whose first line is always written. Kinds
-// come from code (a Reason), so the bound is never reached in practice; it
+// come from code (a bankhook.Reason), so the bound is never reached in practice; it
 // keeps memory bounded if a caller passes something a sender controls.
 const maxLogKinds = 256
 
-// LogSamplerOptions configures [NewLogSampler]. The zero value is ready
+// The defaults of Options.
+const (
+	defaultInterval = time.Second
+	defaultRate     = 10
+	defaultNetworks = 1024
+)
+
+// Options configures [New]. The zero value is ready
 // to use.
-type LogSamplerOptions struct {
+type Options struct {
 	// Interval is the least time between two lines of one kind from one
 	// sender network. Default 1 s.
 	Interval time.Duration
@@ -34,12 +45,12 @@ type LogSamplerOptions struct {
 	Now func() time.Time
 }
 
-// LogSampler decides which log lines about rejected requests are written,
+// Sampler decides which log lines about rejected requests are written,
 // so that a flood of rejections (a sender off the allowlist, a client
 // hammering a wrong token) cannot fill a disk, while what was held back is
 // still counted in the lines that are written.
 //
-// Lines are grouped by kind (the rejection's [Reason]) and by the
+// Lines are grouped by kind (the rejection's bankhook.Reason) and by the
 // sender's network: the /24 of an IPv4 address, the /48 of an IPv6 one (an
 // attacker holds whole networks, not single addresses). The first line of
 // each kind is always written. After that, a line is written when its
@@ -56,22 +67,22 @@ type LogSamplerOptions struct {
 // Lines that must never be held back — acknowledged events, the
 // receiver's own failures (5xx) — should not be given to the sampler.
 //
-// A LogSampler is safe for concurrent use. The zero value is not usable;
-// use [NewLogSampler].
-type LogSampler struct {
+// A Sampler is safe for concurrent use. The zero value is not usable;
+// use [New].
+type Sampler struct {
 	interval time.Duration
 	now      func() time.Time
 
 	mu       sync.Mutex // guards kinds, groups, other and limit
-	kinds    map[Reason]struct{}
+	kinds    map[string]struct{}
 	groups   *simplelru.LRU[logGroupKey, *logGroup]
-	other    map[Reason]*logGroup // per kind: networks past MaxNetworks
+	other    map[string]*logGroup // per kind: networks past MaxNetworks
 	limit    *rate.Limiter
 	capacity int
 }
 
 type logGroupKey struct {
-	kind    Reason
+	kind    string
 	network netip.Prefix
 }
 
@@ -82,9 +93,9 @@ type logGroup struct {
 	held        uint64 // lines held back since the last one written
 }
 
-// LogDecision is a [LogSampler]'s answer for one line. The zero value
+// Decision is a [Sampler]'s answer for one line. The zero value
 // means "do not write".
-type LogDecision struct {
+type Decision struct {
 	// Write is true when the line should be written.
 	Write bool
 	// Suppressed is, for a line to write, the number of lines of its kind
@@ -102,7 +113,7 @@ type LogDecision struct {
 // NetworkString returns the network the line was counted under as
 // written in logs: "203.0.113.0/24", "2001:db8:1::/48", "other", or
 // "invalid" for a sender without a valid address.
-func (d LogDecision) NetworkString() string {
+func (d Decision) NetworkString() string {
 	switch {
 	case d.Other:
 		return "other"
@@ -112,20 +123,20 @@ func (d LogDecision) NetworkString() string {
 	return d.Network.String()
 }
 
-// NewLogSampler returns a sampler configured by o. Negative settings are
+// New returns a sampler configured by o. Negative settings are
 // refused.
-func NewLogSampler(o LogSamplerOptions) (*LogSampler, error) {
+func New(o Options) (*Sampler, error) {
 	if o.Interval < 0 || o.Rate < 0 || o.MaxNetworks < 0 {
-		return nil, errors.New("bankhook: negative log sampler setting")
+		return nil, errors.New("logsample: negative setting")
 	}
 	if o.Interval == 0 {
-		o.Interval = DefaultLogInterval
+		o.Interval = defaultInterval
 	}
 	if o.Rate == 0 {
-		o.Rate = DefaultLogRate
+		o.Rate = defaultRate
 	}
 	if o.MaxNetworks == 0 {
-		o.MaxNetworks = DefaultLogNetworks
+		o.MaxNetworks = defaultNetworks
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -135,30 +146,30 @@ func NewLogSampler(o LogSamplerOptions) (*LogSampler, error) {
 		return nil, err
 	}
 	burst := max(1, int(o.Rate))
-	return &LogSampler{
+	return &Sampler{
 		interval: o.Interval,
 		now:      o.Now,
-		kinds:    make(map[Reason]struct{}),
+		kinds:    make(map[string]struct{}),
 		groups:   groups,
-		other:    make(map[Reason]*logGroup),
+		other:    make(map[string]*logGroup),
 		limit:    rate.NewLimiter(rate.Limit(o.Rate), burst),
 		capacity: o.MaxNetworks,
 	}, nil
 }
 
-// mustLogSampler is NewLogSampler for options known to be valid.
-func mustLogSampler(o LogSamplerOptions) *LogSampler {
-	s, err := NewLogSampler(o)
+// Must is New for options known to be valid.
+func Must(o Options) *Sampler {
+	s, err := New(o)
 	if err != nil {
 		panic(err)
 	}
 	return s
 }
 
-// SenderNetwork returns the network a sender's address is grouped under:
+// Network returns the network a sender's address is grouped under:
 // its /24 for IPv4 (IPv4-mapped IPv6 included), its /48 for IPv6, the
 // zero Prefix for an invalid address.
-func SenderNetwork(addr netip.Addr) netip.Prefix {
+func Network(addr netip.Addr) netip.Prefix {
 	if !addr.IsValid() {
 		return netip.Prefix{}
 	}
@@ -172,16 +183,16 @@ func SenderNetwork(addr netip.Addr) netip.Prefix {
 }
 
 // Sample decides whether to write a line of kind about a request from
-// addr, and counts it. kind must come from a small fixed set (a [Reason]),
+// addr, and counts it. kind must come from a small fixed set (a bankhook.Reason),
 // never from the request itself.
-func (s *LogSampler) Sample(kind Reason, addr netip.Addr) LogDecision {
-	network := SenderNetwork(addr)
+func (s *Sampler) Sample(kind string, addr netip.Addr) Decision {
+	network := Network(addr)
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
 	g, other := s.group(logGroupKey{kind, network}, now)
-	d := LogDecision{Network: network, Other: other}
+	d := Decision{Network: network, Other: other}
 	if other {
 		d.Network = netip.Prefix{}
 	}
@@ -197,7 +208,7 @@ func (s *LogSampler) Sample(kind Reason, addr netip.Addr) LogDecision {
 	return d
 }
 
-func (s *LogSampler) write(g *logGroup, now time.Time, d LogDecision) LogDecision {
+func (s *Sampler) write(g *logGroup, now time.Time, d Decision) Decision {
 	d.Write, d.Suppressed = true, g.held
 	g.held, g.lastWritten = 0, now
 	return d
@@ -205,7 +216,7 @@ func (s *LogSampler) write(g *logGroup, now time.Time, d LogDecision) LogDecisio
 
 // group returns the group of k, making room for it or falling back to its
 // kind's "other" group (other is then true). s.mu must be held.
-func (s *LogSampler) group(k logGroupKey, now time.Time) (g *logGroup, other bool) {
+func (s *Sampler) group(k logGroupKey, now time.Time) (g *logGroup, other bool) {
 	if g, ok := s.groups.Get(k); ok {
 		return g, false
 	}
@@ -224,7 +235,7 @@ func (s *LogSampler) group(k logGroupKey, now time.Time) (g *logGroup, other boo
 	return g, false
 }
 
-func (s *LogSampler) otherGroup(kind Reason) *logGroup {
+func (s *Sampler) otherGroup(kind string) *logGroup {
 	g, ok := s.other[kind]
 	if !ok {
 		if len(s.other) >= maxLogKinds { // see maxLogKinds: never in practice
