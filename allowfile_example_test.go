@@ -12,7 +12,7 @@ import (
 	"github.com/bankhook/bankhook"
 )
 
-func ExampleWatchAllowlistFile() {
+func ExampleAllowlistFile_Reload() {
 	dir, err := os.MkdirTemp("", "allowlist")
 	if err != nil {
 		fmt.Println(err)

@@ -705,6 +705,7 @@ func ExampleNewLRUStore_clock() {
 // A receiver for any JSON webhook: the whole pipeline around a decoder and
 // a typed function.
 func ExampleNewReceiver() {
+	var _ bankhook.Event = (*orderPaid)(nil) // what NewReceiver needs of the type: its IdempotencyKey
 	h, err := bankhook.NewReceiver(decodeOrderPaid,
 		func(ctx context.Context, o *orderPaid) error {
 			key, _ := bankhook.IdempotencyKeyFrom(ctx)
