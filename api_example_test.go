@@ -130,7 +130,7 @@ func ExampleStore() {
 
 	// A shared store bounds its own calls; NewReceiver then checks that the
 	// lease outlasts the handler's deadline plus one call.
-	_, bounded := store.(bankhook.TimeoutStore)
+	_, bounded := store.(interface{ Timeout() time.Duration })
 	fmt.Println("bounds its calls:", bounded)
 	// Output:
 	// reserved 0 <nil>

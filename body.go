@@ -43,8 +43,8 @@ type BodyOptions struct {
 // nothing makes ReadBody hold at most 16 KiB. Nothing that outlives the request can see that
 // buffer: [BodyFrom], a [Verifier] and a decode function given to [Decode]
 // receive a copy of their own, which they may keep; bankhook's own stages
-// and a decoder that declares it copies what it keeps
-// (ReceiverOptions.DecodeCopies) read the buffer itself; and r.Body
+// and the bank presets' decoders, which copy what they keep, read the
+// buffer itself; and r.Body
 // reports an error if it is read after the handler returned, which
 // net/http does not allow anyway. A handler that panics does not give its
 // buffer back.

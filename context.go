@@ -28,7 +28,7 @@ type reqState struct {
 	event    any
 	eventSet bool
 	// decodeLater decodes the body for EventFrom when the receiver read
-	// the dedupe key from the body instead (ReceiverOptions.BodyKey).
+	// the dedupe key from the body instead (a bank preset).
 	decodeLater func(*reqState) (Event, bool)
 
 	key string // idempotency key, once Dedupe has computed it

@@ -52,16 +52,17 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // the offending field.
 //
 // decode gets a copy of the body of its own (see [BodyFrom]), which it may
-// keep. A receiver whose decode function copies whatever it keeps can let
-// it read ReadBody's buffer instead: see ReceiverOptions.DecodeCopies.
+// keep.
 func Decode[E Event](decode func([]byte) (E, error)) Middleware {
-	return decodeStage(decode, false)
+	return decodeStage(decode, false, false)
 }
 
 // decodeStage is Decode; with borrow, decode reads the pooled body itself.
 // An event of type E already decoded for the request (by the dedupe key
-// of a receiver with a BodyKey) is not decoded again.
-func decodeStage[E Event](decode func([]byte) (E, error), borrow bool) Middleware {
+// of a receiver with a key reader) is not decoded again. With verifyKey
+// (after a Dedupe whose key a key reader gave), an event whose key is not
+// the request's idempotency key is answered 500 handler_failed.
+func decodeStage[E Event](decode func([]byte) (E, error), borrow, verifyKey bool) Middleware {
 	fallback := newFallbackObserver()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -82,6 +83,12 @@ func decodeStage[E Event](decode func([]byte) (E, error), borrow bool) Middlewar
 				reject(fallback, w, r, http.StatusBadRequest, ReasonBadPayload, err)
 				return
 			}
+			if verifyKey {
+				if err := sameKey(s.key, e); err != nil {
+					reject(fallback, w, r, http.StatusInternalServerError, ReasonHandlerFailed, err)
+					return
+				}
+			}
 			s.event, s.eventSet = e, true
 			next.ServeHTTP(w, r)
 		})
@@ -99,7 +106,7 @@ func decodeInput(r *http.Request, s *reqState, borrow bool) ([]byte, bool) {
 
 // EventFrom returns the event [Decode] kept in ctx, if there is one of type E.
 // A receiver that answered a duplicate from its store without decoding it
-// (see ReceiverOptions.BodyKey) decodes it on the first call, while the
+// (a bank preset's) decodes it on the first call, while the
 // request is being served.
 func EventFrom[E Event](ctx context.Context) (E, bool) {
 	var zero E

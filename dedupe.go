@@ -54,6 +54,12 @@ type Reservation struct {
 // Implementations must make each method atomic per key and safe for
 // concurrent use from several goroutines (and, for shared stores, several
 // processes). Expiry must be checked on read.
+//
+// A store that bounds each of its calls by a timeout of its own
+// (redisstore's does) reports it with a method Timeout() time.Duration.
+// NewReceiver then checks that the dedupe lease outlasts the handler's
+// deadline plus one such call, the longest a delivery can hold its key
+// before the store records its outcome.
 type Store interface {
 	// Reserve takes the key for lease if it is absent or its lease or TTL
 	// has ended (State Reserved, with a fresh Token), and otherwise reports
@@ -67,16 +73,6 @@ type Store interface {
 	// handler again. It returns an error wrapping ErrLeaseLost when token no
 	// longer holds the key.
 	Release(ctx context.Context, key, token string) error
-}
-
-// TimeoutStore is a [Store] that bounds each of its calls by a timeout of
-// its own (redisstore's Store does). NewReceiver checks that the dedupe
-// lease outlasts the handler's deadline plus one such call, the longest a
-// delivery can hold its key before the store records its outcome.
-type TimeoutStore interface {
-	Store
-	// Timeout is the longest one call of the store may take.
-	Timeout() time.Duration
 }
 
 // DedupeOptions configures [Dedupe]. The zero value is ready to use.
@@ -103,10 +99,11 @@ type DedupeOptions struct {
 	// Logger receives store failures and lost leases. Default slog.Default().
 	Logger *slog.Logger
 
-	// checkReplay, when set, must accept a duplicate before it is answered
-	// from the store; its error is answered 400 bad_payload. NewReceiver
-	// sets it when the key was read from a body that was not decoded.
-	checkReplay func(*http.Request) error
+	// checkReplay, when set, must accept a duplicate of key before it is
+	// answered from the store; its error is answered 400 bad_payload, or
+	// 500 handler_failed when it wraps ErrKeyMismatch. NewReceiver sets it
+	// when the key was read from a body that was not decoded.
+	checkReplay func(r *http.Request, key string) error
 	// deadline is the handler deadline of the receiver Dedupe is part of
 	// (set by NewReceiver): completing a handled event is retried until
 	// it has passed. Zero: half the lease.
@@ -189,18 +186,7 @@ func Dedupe(o DedupeOptions) Middleware {
 			}
 			switch res.State {
 			case Done:
-				if o.checkReplay != nil {
-					if err := o.checkReplay(r); err != nil {
-						reject(o.fallback, w, r, http.StatusBadRequest, ReasonBadPayload, err)
-						return
-					}
-				}
-				h := w.Header()
-				h[HeaderIdempotentReplayed] = headerTrue
-				h["Content-Length"] = headerZero
-				w.WriteHeader(res.Status)
-				obs, st := observerOf(r, o.fallback)
-				obs.Handled(r, Outcome{Status: res.Status, Key: key, Replayed: true, Elapsed: elapsed(st)})
+				replay(&o, w, r, key, res.Status)
 				return
 			case InFlight:
 				w.Header().Set("Retry-After", retryAfter)
@@ -216,6 +202,27 @@ func Dedupe(o DedupeOptions) Middleware {
 			runReserved(o, next, w, r, st, key, res.Token)
 		})
 	}
+}
+
+// replay answers a duplicate of the handled event of key with status, once
+// o.checkReplay (when set) accepts it.
+func replay(o *DedupeOptions, w http.ResponseWriter, r *http.Request, key string, status int) {
+	if o.checkReplay != nil {
+		if err := o.checkReplay(r, key); err != nil {
+			if errors.Is(err, ErrKeyMismatch) {
+				reject(o.fallback, w, r, http.StatusInternalServerError, ReasonHandlerFailed, err)
+				return
+			}
+			reject(o.fallback, w, r, http.StatusBadRequest, ReasonBadPayload, err)
+			return
+		}
+	}
+	h := w.Header()
+	h[HeaderIdempotentReplayed] = headerTrue
+	h["Content-Length"] = headerZero
+	w.WriteHeader(status)
+	obs, st := observerOf(r, o.fallback)
+	obs.Handled(r, Outcome{Status: status, Key: key, Replayed: true, Elapsed: elapsed(st)})
 }
 
 // Header values Dedupe writes, shared so that a replay allocates nothing.

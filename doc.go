@@ -34,8 +34,10 @@
 //  8. [Dedupe] reserves the event's idempotency key in a [Store]: a
 //     duplicate of a handled event is answered from the store, one being
 //     handled elsewhere gets 409. A receiver that can read the key from
-//     the body (ReceiverOptions.BodyKey, set by the bunq and bankhub
-//     receivers) runs this stage before 7, so a duplicate is not decoded.
+//     the body (the bunq and bankhub receivers, and
+//     [NewKeyedReceiver]) runs this stage before 7, so a
+//     delivery in flight is not decoded (nor, in the bank presets, a
+//     duplicate).
 //  9. [Handle] runs your typed function: nil acknowledges the event, an
 //     error or a panic makes the bank retry.
 //

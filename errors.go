@@ -37,6 +37,10 @@ var (
 	// fractional digits than the currency's minor unit, or one that does
 	// not fit an int64.
 	ErrInexact = errors.New("bankhook: decimal not representable exactly")
+	// ErrKeyMismatch: a receiver's key reader ([NewKeyedReceiver])
+	// read another key from a body than the IdempotencyKey of the event
+	// decoded from it. The delivery is answered 500 handler_failed.
+	ErrKeyMismatch = errors.New("bankhook: key reader disagrees with decode")
 	// ErrNoCertificate: PEM input holds no certificate, or a server
 	// presented none.
 	ErrNoCertificate = errors.New("bankhook: no certificate")

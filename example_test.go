@@ -737,50 +737,56 @@ func ExampleNewReceiver() {
 	// 200
 }
 
-// A receiver whose decoder copies what it keeps (json.Unmarshal into
-// structs does), and that reads each event's key from the body: the
-// decoder reads the pooled body buffer itself, and a duplicate is
-// answered from the dedupe store without being decoded.
-func ExampleReceiverOptions_bodyKey() {
-	decoded := 0
-	decode := func(body []byte) (*orderPaid, error) {
-		decoded++
-		return decodeOrderPaid(body)
+// A receiver that reads each event's key from the body before decoding
+// it: a delivery whose key is in flight is answered 409 undecoded. A key
+// reader that disagrees with decode is caught: an event it gives another
+// event's key is answered 500 (the bank retries), never as a duplicate.
+func ExampleNewKeyedReceiver() {
+	readID := func(body []byte) (string, bool) {
+		var head struct {
+			ID string `json:"id"`
+		}
+		if err := json.Unmarshal(body, &head); err != nil || head.ID == "" {
+			return "", false // decoded for its key instead
+		}
+		return head.ID, true
 	}
-	h, err := bankhook.NewReceiver(decode,
-		func(ctx context.Context, o *orderPaid) error { return nil },
-		bankhook.ReceiverOptions{
-			Tokens:       []string{"s3cret"},
-			Observer:     printRejections,
-			DecodeCopies: true,
-			BodyKey: func(body []byte) (string, bool) {
-				// Only the id, not the amount; a body without one is
-				// decoded for its key.
-				var head struct {
-					ID string `json:"id"`
-				}
-				if err := json.Unmarshal(body, &head); err != nil || head.ID == "" {
-					return "", false
-				}
-				return (&orderPaid{ID: head.ID}).IdempotencyKey(), true
-			},
-		})
-	if err != nil {
-		panic(err)
+	good := func(body []byte) (string, bool) { // exactly orderPaid's key
+		id, ok := readID(body)
+		return "shop:order-paid:" + id, ok
 	}
-	for range 3 {
-		r := httptest.NewRequest(http.MethodPost, "/webhook?token=s3cret", strings.NewReader(`{"id":"A-26","amount":"9.99"}`))
-		r.Header.Set("Content-Type", "application/json")
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
-		fmt.Printf("%d replayed=%q\n", w.Code, w.Header().Get(bankhook.HeaderIdempotentReplayed))
+	bad := func(body []byte) (string, bool) { // a bug: only the id's first 5 characters
+		id, ok := readID(body)
+		return "shop:order-paid:" + id[:min(5, len(id))], ok
 	}
-	fmt.Println("decoded", decoded, "time")
+	for _, reader := range []func([]byte) (string, bool){good, bad} {
+		h, err := bankhook.NewKeyedReceiver(decodeOrderPaid, reader,
+			func(ctx context.Context, o *orderPaid) error { return nil },
+			bankhook.ReceiverOptions{
+				Tokens: []string{"s3cret"},
+				Observer: bankhook.ObserverFuncs{OnRejected: func(r *http.Request, rej bankhook.Rejection) {
+					fmt.Println("  rejected:", rej.Status, rej.Reason, errors.Is(rej.Err, bankhook.ErrKeyMismatch))
+				}},
+			})
+		if err != nil {
+			panic(err)
+		}
+		for _, body := range []string{`{"id":"A-261","amount":"9.99"}`, `{"id":"A-261","amount":"9.99"}`, `{"id":"A-2610","amount":"5.00"}`} {
+			r := httptest.NewRequest(http.MethodPost, "/webhook?token=s3cret", strings.NewReader(body))
+			r.Header.Set("Content-Type", "application/json")
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			fmt.Printf("%d replayed=%q\n", w.Code, w.Header().Get(bankhook.HeaderIdempotentReplayed))
+		}
+	}
 	// Output:
 	// 200 replayed=""
 	// 200 replayed="true"
+	// 200 replayed=""
+	// 200 replayed=""
 	// 200 replayed="true"
-	// decoded 1 time
+	//   rejected: 500 handler_failed true
+	// 500 replayed=""
 }
 
 func ExampleDecode() {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/bankhook/bankhook/internal/fastpath"
 	"github.com/go-json-experiment/json/jsontext"
 )
 
@@ -64,34 +65,27 @@ type ReceiverOptions struct {
 	// Dedupe.Logger is nil, and (in the bank presets) events no handler
 	// takes. Default slog.Default().
 	Logger *slog.Logger
-	// DecodeCopies promises that decode keeps no part of the body it is
-	// given once it returns: whatever it keeps, it copies (bunq.Decode
-	// and bankhub.Decode do, and so do encoding/json and
-	// go-json-experiment into strings, structs and json.RawMessage). It
-	// then reads ReadBody's pooled buffer itself, which saves a copy of
-	// the body per request. Default false: decode gets a copy of its own,
-	// which it may keep. The bank presets (bunq.NewReceiver,
-	// bankhub.NewReceiver) set it for their own decoders, whatever their
-	// Config holds.
-	DecodeCopies bool
-	// BodyKey, when set, reads the idempotency key straight from a body,
-	// without decoding it, and reports false when it cannot tell. The
-	// receiver then asks the dedupe store before it decodes: a new event
-	// is decoded after its key is reserved; a delivery still in flight is
-	// answered 409 without being decoded; a duplicate is answered from the
-	// store once its body is found to be well-formed JSON (RFC 7493, as
-	// jsontext.Value.IsValid checks it: syntax, UTF-8, unique member
-	// names) — a body that is not is decoded and refused as decode refuses
-	// it. A body BodyKey cannot read is decoded first, as without it.
-	//
-	// The key must be exactly the IdempotencyKey of the event decode
-	// returns for the body, whenever decode accepts it; for other bodies it
-	// may be anything, and BodyKey need not check the body (it may stop
-	// reading once it has the key). BodyKey is given the body decode is
-	// given (see DecodeCopies). It is ignored when Dedupe.Key is set.
-	// Default nil: decode, then ask the store. The bank presets set it to
-	// their own key reader, whatever their Config holds.
-	BodyKey func(body []byte) (key string, ok bool)
+
+	// fast is the key reader of NewKeyedReceiver or of a bank preset.
+	fast fastPath
+}
+
+// fastPath is a receiver's key reader: the key of each delivery read from
+// its body, so that the dedupe store is asked before the body is decoded.
+type fastPath struct {
+	bodyKey func(body []byte) (key string, ok bool) // nil: decode, then ask the store
+	// trusted: bodyKey is known to agree with decode (a bank preset's), and
+	// decode copies whatever it keeps. A duplicate is then answered
+	// without being decoded, and decode reads ReadBody's pooled buffer.
+	trusted bool
+}
+
+func init() {
+	fastpath.Register(func(options any, bodyKey func([]byte) (string, bool)) any {
+		o := options.(ReceiverOptions)
+		o.fast = fastPath{bodyKey: bodyKey, trusted: true}
+		return o
+	})
 }
 
 // NewReceiver assembles the whole pipeline — Middleware, Observe,
@@ -109,15 +103,46 @@ func NewReceiver[E Event](decode func([]byte) (E, error), handle func(context.Co
 		return nil, err
 	}
 	m := o.checks(trusted)
-	if o.BodyKey != nil && o.Dedupe.Key == nil {
+	if f := o.fast; f.bodyKey != nil && o.Dedupe.Key == nil {
 		dd := o.Dedupe
-		dd.Key = keyBeforeDecode(decode, o.BodyKey, o.DecodeCopies)
-		dd.checkReplay = checkReplay(decode, o.DecodeCopies)
-		m = append(m, Dedupe(dd), decodeStage(decode, o.DecodeCopies), Deadline(o.Deadline))
+		dd.Key = keyBeforeDecode(decode, f.bodyKey, f.trusted)
+		dd.checkReplay = checkReplay(decode, f.trusted)
+		m = append(m, Dedupe(dd), decodeStage(decode, f.trusted, !f.trusted), Deadline(o.Deadline))
 	} else {
-		m = append(m, decodeStage(decode, o.DecodeCopies), Dedupe(o.Dedupe), Deadline(o.Deadline))
+		m = append(m, decodeStage(decode, false, false), Dedupe(o.Dedupe), Deadline(o.Deadline))
 	}
 	return Chain(Handle(handle), m...), nil
+}
+
+// NewKeyedReceiver is [NewReceiver] with a key reader: bodyKey reads the
+// idempotency key straight from a body, without decoding it, and reports
+// false when it cannot tell. It is for receivers whose events are costly
+// to decode, or that see many concurrent retries; most receivers do not
+// need it.
+//
+// The receiver asks the dedupe store before it decodes: a new event is
+// decoded once its key is reserved, and a delivery whose key is still in
+// flight is answered 409 without being decoded. A duplicate (its key is
+// done) is decoded, and answered from the store only when its event's
+// IdempotencyKey is the key bodyKey read. A body bodyKey cannot read is
+// decoded first, as by NewReceiver.
+//
+// bodyKey must return exactly the IdempotencyKey of the event decode
+// returns for the body, whenever decode accepts it. A reader that
+// disagrees is caught, never trusted: a new event whose decoded key
+// differs is answered 500 handler_failed and its reservation released,
+// and a duplicate whose decoded key differs is answered 500 too (both
+// errors wrap [ErrKeyMismatch] and name both keys), so the bank retries
+// and nothing is answered 2xx as a duplicate of another event. bodyKey
+// is not used when o.Dedupe.Key is set. (The bank presets use readers of
+// their own, checked against their decoders field by field, and trust
+// them: they answer a duplicate without decoding it.)
+func NewKeyedReceiver[E Event](decode func([]byte) (E, error), bodyKey func(body []byte) (key string, ok bool), handle func(context.Context, E) error, o ReceiverOptions) (http.Handler, error) {
+	if bodyKey == nil {
+		return nil, errors.New("bankhook: NewKeyedReceiver needs a bodyKey function")
+	}
+	o.fast = fastPath{bodyKey: bodyKey}
+	return NewReceiver(decode, handle, o)
 }
 
 // prepare checks o for NewReceiver and fills in its defaults: the empty
@@ -185,7 +210,7 @@ func (o *ReceiverOptions) prepareDeadline() error {
 	// completing its key is retried until then too, and the last call may
 	// take the store's own timeout.
 	var call time.Duration
-	if ts, ok := o.Dedupe.Store.(TimeoutStore); ok {
+	if ts, ok := o.Dedupe.Store.(interface{ Timeout() time.Duration }); ok {
 		call = max(ts.Timeout(), 0)
 	}
 	if lease <= o.Deadline+call {
@@ -215,7 +240,7 @@ func (o *ReceiverOptions) checks(trusted *IPAllowlist) []Middleware {
 	return m
 }
 
-// keyBeforeDecode is the dedupe key of a receiver with a BodyKey: the key
+// keyBeforeDecode is the dedupe key of a receiver with a key reader: the key
 // read from the body, or else the key of the event decoded from it, which
 // is kept for the decode stage after Dedupe. A body decode refuses is
 // answered by Dedupe as the decode stage would answer it: 400
@@ -254,23 +279,43 @@ func keyBeforeDecode[E Event](decode func([]byte) (E, error), bodyKey func([]byt
 	}
 }
 
-// checkReplay accepts a duplicate whose key was read from its body when
-// the body is well-formed JSON, or when decode accepts it; it returns the
-// decode error otherwise. A body decoded for its key was accepted then.
-func checkReplay[E Event](decode func([]byte) (E, error), borrow bool) func(*http.Request) error {
-	return func(r *http.Request) error {
+// checkReplay accepts a duplicate whose key was read from its body. With
+// a trusted key reader, the body must be well-formed JSON or accepted by
+// decode; otherwise decode must accept it and give its event key, else the
+// error wraps ErrKeyMismatch. It returns the decode error of a body decode
+// refuses. A body decoded for its key was accepted then.
+func checkReplay[E Event](decode func([]byte) (E, error), trusted bool) func(r *http.Request, key string) error {
+	return func(r *http.Request, key string) error {
 		s := stateFrom(r.Context())
 		if s != nil && s.eventSet {
 			return nil
 		}
-		body, ok := decodeInput(r, s, borrow)
+		body, ok := decodeInput(r, s, trusted)
 		if !ok {
 			return ErrNoBody
 		}
-		if jsontext.Value(body).IsValid() {
+		if trusted && jsontext.Value(body).IsValid() {
 			return nil
 		}
-		_, err := decode(body)
-		return err
+		e, err := decode(body)
+		if err != nil {
+			return err
+		}
+		if !trusted {
+			if err := sameKey(key, e); err != nil {
+				return err
+			}
+			s.event, s.eventSet = e, true
+		}
+		return nil
 	}
+}
+
+// sameKey checks that the key a body's key reader gave is the key of the
+// event decoded from it.
+func sameKey(read string, e Event) error {
+	if decoded := e.IdempotencyKey(); decoded != read {
+		return fmt.Errorf("%w: the body's key reader gave %q, the decoded event's key is %q", ErrKeyMismatch, read, decoded)
+	}
+	return nil
 }

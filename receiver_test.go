@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bankhook/bankhook"
+	"github.com/bankhook/bankhook/internal/fastpath"
 )
 
 type spanKey struct{}
@@ -63,8 +64,9 @@ func TestNewReceiverMiddleware(t *testing.T) {
 	assert.EqualError(t, err, "bankhook: ReceiverOptions.Middleware[1] is nil")
 }
 
-// TestNewReceiverBodyKey checks a receiver whose key is read from the body
-// before decoding: a duplicate is answered from the store without being
+// TestNewReceiverBodyKey checks a receiver with a trusted key reader (a
+// bank preset's, through internal/fastpath), whose key is read from the
+// body before decoding: a duplicate is answered from the store without being
 // decoded, once its JSON is found well-formed; a new event is decoded
 // after its key is reserved, and a body the decoder refuses is answered
 // as the decode stage answers it and leaves its key free; a body whose
@@ -94,12 +96,10 @@ func TestNewReceiverBodyKey(t *testing.T) {
 	h, err := bankhook.NewReceiver(decode, func(context.Context, *dedupeEvent) error {
 		handled++
 		return nil
-	}, bankhook.ReceiverOptions{
-		Tokens:       []string{"s3cret"},
-		Observer:     bankhook.ObserverFuncs{},
-		BodyKey:      bodyKey,
-		DecodeCopies: true,
-	})
+	}, fastpath.Trusted(bankhook.ReceiverOptions{
+		Tokens:   []string{"s3cret"},
+		Observer: bankhook.ObserverFuncs{},
+	}, bodyKey))
 	require.NoError(t, err)
 	post := func(body string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(http.MethodPost, "/hook?token=s3cret", strings.NewReader(body))
@@ -142,15 +142,16 @@ func TestNewReceiverBodyKey(t *testing.T) {
 }
 
 // TestNewReceiverBodyKeyIgnoredWithKey: a Dedupe.Key of the receiver's
-// own wins over BodyKey, and the body is decoded before the store is asked.
+// own wins over NewKeyedReceiver's key reader, and the body is decoded before the store is
+// asked.
 func TestNewReceiverBodyKeyIgnoredWithKey(t *testing.T) {
 	errCalled := errors.New("BodyKey called")
 	var keyErr error
-	h, err := bankhook.NewReceiver(decodeDedupeEvent, func(context.Context, *dedupeEvent) error { return nil },
+	h, err := bankhook.NewKeyedReceiver(decodeDedupeEvent, func([]byte) (string, bool) { keyErr = errCalled; return "", false },
+		func(context.Context, *dedupeEvent) error { return nil },
 		bankhook.ReceiverOptions{
 			Tokens:   []string{"s3cret"},
 			Observer: bankhook.ObserverFuncs{},
-			BodyKey:  func([]byte) (string, bool) { keyErr = errCalled; return "", false },
 			Dedupe: bankhook.DedupeOptions{Key: func(r *http.Request) (string, error) {
 				e, ok := bankhook.EventFrom[*dedupeEvent](r.Context())
 				require.True(t, ok, "decoded before the key is asked")
@@ -166,15 +167,15 @@ func TestNewReceiverBodyKeyIgnoredWithKey(t *testing.T) {
 	assert.NoError(t, keyErr)
 }
 
-// TestNewReceiverBodyKeyEventFrom: a duplicate answered without decoding
-// is decoded for an Observer that asks EventFrom for it, and only then.
+// TestNewReceiverBodyKeyEventFrom: a duplicate a trusted key reader
+// answered without decoding is decoded for an Observer that asks EventFrom for it, and only then.
 func TestNewReceiverBodyKeyEventFrom(t *testing.T) {
 	decoded := 0
 	var seen []string
 	h, err := bankhook.NewReceiver(func(b []byte) (*orderPaid, error) {
 		decoded++
 		return decodeOrderPaid(b)
-	}, func(context.Context, *orderPaid) error { return nil }, bankhook.ReceiverOptions{
+	}, func(context.Context, *orderPaid) error { return nil }, fastpath.Trusted(bankhook.ReceiverOptions{
 		Tokens: []string{"s3cret"},
 		Observer: bankhook.ObserverFuncs{OnHandled: func(r *http.Request, o bankhook.Outcome) {
 			if !o.Replayed || len(seen) > 0 {
@@ -184,8 +185,7 @@ func TestNewReceiverBodyKeyEventFrom(t *testing.T) {
 			require.True(t, ok)
 			seen = append(seen, e.ID)
 		}},
-		BodyKey: func([]byte) (string, bool) { return "shop:order-paid:A-30", true },
-	})
+	}, func([]byte) (string, bool) { return "shop:order-paid:A-30", true }))
 	require.NoError(t, err)
 	post := func() int {
 		r := httptest.NewRequest(http.MethodPost, "/hook?token=s3cret", strings.NewReader(`{"id":"A-30","amount":"1.00"}`))

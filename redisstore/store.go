@@ -58,7 +58,7 @@ type Store struct {
 	undos   chan struct{} // a token per reservation being undone (see undo)
 }
 
-var _ bankhook.TimeoutStore = (*Store)(nil)
+var _ interface{ Timeout() time.Duration } = (*Store)(nil) // see bankhook.Store
 
 // Timeout is the longest one call of the store may take: Options.Timeout.
 func (s *Store) Timeout() time.Duration { return s.timeout }

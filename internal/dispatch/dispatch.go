@@ -10,6 +10,7 @@ import (
 	"net/http"
 
 	"github.com/bankhook/bankhook"
+	"github.com/bankhook/bankhook/internal/fastpath"
 )
 
 // Route calls a typed handler when the event's content is of its type.
@@ -102,9 +103,9 @@ func (c Receiver[E]) Build() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := c.Options
-	o.DecodeCopies = true // the providers' decoders keep no part of the body
-	o.BodyKey = c.BodyKey // the key must be the provider's decoder's: the preset's own
+	// The providers' decoders copy what they keep, and their key readers
+	// are tested to agree with them: the preset trusts both.
+	o := fastpath.Trusted(c.Options, c.BodyKey)
 	h, err := bankhook.NewReceiver(c.Decode, handle, o)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Provider, err)
