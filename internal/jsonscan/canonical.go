@@ -48,7 +48,11 @@ func exactNumbers(v jsontext.Value) jsontext.Value {
 	for i := 0; i < len(v); {
 		switch c := v[i]; {
 		case c == '"':
-			i = skipString(v, i)
+			end, ok := StringEnd(v, i)
+			if !ok { // v is valid: never
+				return v
+			}
+			i = end + 1
 		case c == '-' || '0' <= c && c <= '9':
 			end := i + 1
 			for end < len(v) && isNumberByte(v[end]) {
@@ -71,19 +75,6 @@ func exactNumbers(v jsontext.Value) jsontext.Value {
 		return v
 	}
 	return append(out, v[last:]...)
-}
-
-// skipString returns the index just past the string that starts at v[i].
-func skipString(v []byte, i int) int {
-	for i++; i < len(v); i++ {
-		switch v[i] {
-		case '\\':
-			i++ // the escaped byte cannot end the string
-		case '"':
-			return i + 1
-		}
-	}
-	return i
 }
 
 func isNumberByte(c byte) bool {

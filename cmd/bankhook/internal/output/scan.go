@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/bankhook/bankhook/internal/jsonscan"
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -210,57 +211,9 @@ func valid(line []byte) bool {
 }
 
 // whole reports whether an event line (one whose head fastHead read) is
-// whole: whether its first '{' is closed by its last byte, counting braces
-// and brackets outside strings. For what a crash or a failed write leaves
-// of a line, a prefix of it, that is exact: a proper prefix of a JSON
-// object ends inside a string or before its closing brace. It does not
-// check the rest of the JSON grammar, which is why it runs several times
-// faster than valid: strings, most of a line, are skipped with
-// bytes.IndexByte. intact also turns away lines with NUL bytes.
-func whole(line []byte) bool {
-	depth := 0
-	for i := 0; i < len(line); i++ {
-		switch line[i] {
-		case '"':
-			end, ok := stringEnd(line, i)
-			if !ok {
-				return false
-			}
-			i = end
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-			if depth == 0 {
-				return i == len(line)-1 && line[i] == '}'
-			}
-			if depth < 0 {
-				return false
-			}
-		}
-	}
-	return false
-}
-
-// stringEnd returns the offset of the quote that ends the string whose
-// opening quote is at line[start].
-func stringEnd(line []byte, start int) (int, bool) {
-	for i := start + 1; ; {
-		j := bytes.IndexByte(line[i:], '"')
-		if j < 0 {
-			return 0, false
-		}
-		i += j
-		backslashes := 0
-		for k := i - 1; k > start && line[k] == '\\'; k-- {
-			backslashes++
-		}
-		if backslashes%2 == 0 {
-			return i, true
-		}
-		i++
-	}
-}
+// whole: whether its first '{' is closed by its last byte (see
+// jsonscan.Closed). intact also turns away lines with NUL bytes.
+func whole(line []byte) bool { return jsonscan.Closed(line) }
 
 // linePrefix is how every line Marshal writes starts.
 const linePrefix = `{"provider":"`
@@ -282,7 +235,7 @@ func fastHead(line []byte) (head, bool) {
 			return h, false
 		}
 		p = p[len(name):]
-		v, n, ok := jsonString(p)
+		v, n, ok := jsonscan.LeadingString(p)
 		if !ok {
 			return h, false
 		}
@@ -301,31 +254,6 @@ func fastHead(line []byte) (head, bool) {
 		}
 	}
 	return h, bytes.HasPrefix(p, []byte(headEnd))
-}
-
-// jsonString reads the JSON string at the start of p and returns its
-// value and its length in p.
-func jsonString(p []byte) (v []byte, n int, ok bool) {
-	if len(p) == 0 || p[0] != '"' {
-		return nil, 0, false
-	}
-	escaped := false
-	for i := 1; i < len(p); i++ {
-		switch c := p[i]; {
-		case c == '"':
-			if !escaped {
-				return p[1:i], i + 1, true
-			}
-			v, err := jsontext.AppendUnquote(nil, p[:i+1])
-			return v, i + 1, err == nil
-		case c == '\\':
-			escaped = true
-			i++
-		case c < 0x20:
-			return nil, 0, false
-		}
-	}
-	return nil, 0, false
 }
 
 // slowHead parses the whole line as JSON and requires an event line's

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -180,4 +181,52 @@ func TestLineNumber(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, want, got, "offset %d", off)
 	}
+}
+
+// FuzzClassify is the differential test of the scanner's fast reading of
+// lines: for any line, the head fastHead reads is the head the JSON
+// decoder reads (slowHead) whenever the line is valid JSON; whole, which
+// only balances braces, takes every valid event line for whole and none
+// of its prefixes (what a crash leaves); and classify never takes
+// a line that is not valid JSON for a checked event line.
+func FuzzClassify(f *testing.F) {
+	at := time.Date(2025, 3, 14, 9, 26, 53, 123456789, time.UTC)
+	for i, key := range []string{"bunq:payment:7", `bunq:"quoted"\key`, "bankhub:tx:\u00e9\u2028"} {
+		line := testLine(f, "bunq", key, at.Add(time.Duration(i)*time.Second))
+		f.Add([]byte(line))
+		f.Add([]byte(line[:len(line)/2]))
+		f.Add([]byte(line[:len(line)-1]))
+	}
+	f.Add([]byte(`{"key":"k","provider":"bunq","category":"c","event_type":"e","object_type":"o","received_at":"2025-03-14T09:26:53Z","event":{},"raw":{}}`))
+	f.Add([]byte(`{"provider":"bunq","key":"a\"b","category":"","event_type":"","object_type":"","received_at":"2025-03-14T09:26:53Z","event":{"x":"}"},"raw":{}}`))
+	f.Add([]byte("{\"provider\":\"bunq\",\"key\":\"k\x00\"}"))
+	f.Add([]byte(`not json`))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		isValid := valid(line)
+		fast, fastOK := fastHead(line)
+		if fastOK && isValid {
+			slow, err := slowHead(line)
+			if err == nil {
+				assert.Equal(t, string(slow.provider), string(fast.provider))
+				assert.Equal(t, string(slow.key), string(fast.key))
+				assert.True(t, slow.receivedAt.Equal(fast.receivedAt))
+			}
+		}
+		if fastOK {
+			isObject := isValid && jsontext.Value(line).Kind() == '{'
+			if isObject {
+				assert.True(t, whole(line), "an event line that is valid JSON is whole: %q", line)
+			}
+			for _, cut := range []int{1, len(line) / 2, len(line) - 1} {
+				if cut > 0 && cut < len(line) && isObject {
+					assert.False(t, whole(line[:cut]), "a prefix of an event line is not whole: %q", line[:cut])
+				}
+			}
+		}
+		h, k, _ := classify(line, true)
+		if k == eventLine {
+			assert.True(t, isValid, "a checked event line is valid JSON: %q", line)
+			assert.True(t, h.checked || !fastOK)
+		}
+	})
 }
