@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -152,4 +153,21 @@ func ExampleX() {
 	require.Equal(t, "bh", importName(f))
 	fd := f.Decls[1].(*ast.FuncDecl)
 	assert.Equal(t, []string{"Store", "NewLRUStore", "LRUStoreOptions"}, usedNames(fd.Body, "bh"))
+}
+
+// maxRootDocLines bounds `go doc -short` of the root package: the names a
+// user meets first. A new one has to earn its place.
+const maxRootDocLines = 70
+
+// TestRootDocSize fails when `go doc -short` of the root package lists
+// more than maxRootDocLines lines.
+func TestRootDocSize(t *testing.T) {
+	root := repositoryRoot(t)
+	cmd := exec.Command("go", "doc", "-short", ".")
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	assert.LessOrEqual(t, len(lines), maxRootDocLines, "go doc -short . lists:\n%s", out)
+	t.Logf("go doc -short . lists %d lines (at most %d)", len(lines), maxRootDocLines)
 }
