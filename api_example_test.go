@@ -52,7 +52,7 @@ func ExampleDefaultKey() {
 }
 
 // An Observer that counts rejections by reason and acknowledged events,
-// and hears of every failed call to the dedupe store (a StoreObserver).
+// and hears of every failed call to the dedupe store (StoreFailed).
 func ExampleObserver() {
 	rejected := map[bankhook.Reason]int{}
 	var handled []bankhook.Outcome
@@ -63,7 +63,9 @@ func ExampleObserver() {
 			fmt.Println("store failed:", f.Op, f.Key, f.Err)
 		},
 	}
-	_, hearsStore := obs.(bankhook.StoreObserver)
+	_, hearsStore := obs.(interface {
+		StoreFailed(*http.Request, bankhook.StoreFailure)
+	})
 	fmt.Println("hears of store failures:", hearsStore)
 
 	h, err := bankhook.NewReceiver(decodeOrderPaid,

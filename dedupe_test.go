@@ -400,7 +400,7 @@ func TestDedupeStoreFailure(t *testing.T) {
 		reason     bankhook.Reason // for a rejection
 		calls      int
 		log        string   // what the logger is told
-		failed     []string // the operations reported to the StoreObserver
+		failed     []string // the operations reported to the Observer's StoreFailed
 	}{
 		{"reserve_fails_open", failingStore{err: errDown}, false, nil, http.StatusOK, "", 1,
 			"bankhook: dedupe store failed; handling without dedupe", []string{"reserve"}},
@@ -434,7 +434,7 @@ func TestDedupeStoreFailure(t *testing.T) {
 				},
 			}))
 			rec := deliver(h, dedupeBody("a"))
-			assert.Equal(t, tc.failed, failed, "reported to the StoreObserver")
+			assert.Equal(t, tc.failed, failed, "reported to the Observer's StoreFailed")
 			if tc.reason != "" {
 				problemOf(t, rec, tc.want, tc.reason)
 			} else {

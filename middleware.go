@@ -84,6 +84,13 @@ type Outcome struct {
 // is called on the request's goroutine after the decision is made, never
 // under a bankhook lock; implementations must be safe for concurrent use
 // and should return quickly.
+//
+// An Observer that also wants to hear of every failed call to the dedupe
+// store has a method StoreFailed(r *http.Request, f StoreFailure), as
+// ObserverFuncs and the adapters in extra/ have: [Dedupe] calls it for each
+// failure, whether the delivery is then refused (FailClosed: 503
+// store_unavailable, also reported to Rejected) or handled without dedupe
+// (at-least-once).
 type Observer interface {
 	Rejected(r *http.Request, rej Rejection)
 	Handled(r *http.Request, o Outcome)
@@ -96,17 +103,12 @@ type StoreFailure struct {
 	Err error  // the store's error; wraps ErrLeaseLost when a lease ended before Complete or Release
 }
 
-// StoreObserver is implemented by an [Observer] that also wants to hear of
-// every failed call to the dedupe store: [Dedupe] tells the request's
-// Observer when it implements StoreObserver, whether the delivery is then
-// refused (FailClosed: 503 store_unavailable, also reported to Rejected)
-// or handled without dedupe (the default, at-least-once). A failure is
-// reported on the request's goroutine, never under a bankhook lock.
-type StoreObserver interface {
+// storeObserver is an Observer's optional method (see [Observer]).
+type storeObserver interface {
 	StoreFailed(r *http.Request, f StoreFailure)
 }
 
-// ObserverFuncs adapts functions to an [Observer] and a [StoreObserver].
+// ObserverFuncs adapts functions to an [Observer], StoreFailed included.
 // A nil field ignores that kind of report; the zero value ignores
 // everything.
 type ObserverFuncs struct {
@@ -138,7 +140,7 @@ func (f ObserverFuncs) StoreFailed(r *http.Request, sf StoreFailure) {
 
 // MultiObserver returns an Observer that tells each of os, in order, of
 // every report: logs, metrics and traces side by side. Nil entries are
-// skipped. It is also a [StoreObserver], telling those of os that are.
+// skipped. Its StoreFailed tells those of os that have the method.
 func MultiObserver(os ...Observer) Observer {
 	var m multiObserver
 	for _, o := range os {
@@ -165,7 +167,7 @@ func (m multiObserver) Handled(r *http.Request, o Outcome) {
 
 func (m multiObserver) StoreFailed(r *http.Request, f StoreFailure) {
 	for _, obs := range m {
-		if so, ok := obs.(StoreObserver); ok {
+		if so, ok := obs.(storeObserver); ok {
 			so.StoreFailed(r, f)
 		}
 	}
@@ -175,7 +177,7 @@ func (m multiObserver) StoreFailed(r *http.Request, f StoreFailure) {
 // wants to know.
 func storeFailed(fallback fallbackObserver, r *http.Request, op, key string, err error) {
 	o, _ := observerOf(r, fallback)
-	if so, ok := o.(StoreObserver); ok {
+	if so, ok := o.(storeObserver); ok {
 		so.StoreFailed(r, StoreFailure{Op: op, Key: key, Err: err})
 	}
 }

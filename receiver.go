@@ -24,7 +24,7 @@ import (
 // published sender addresses when it is nil.
 type ReceiverOptions struct {
 	// Observer is told of every rejection and every acknowledged event
-	// (and of dedupe store failures, when it is a StoreObserver).
+	// (and of dedupe store failures, when it has a StoreFailed method).
 	// Default: NewSlogObserver(SlogObserverOptions{Logger: Logger}).
 	Observer Observer
 	// Middleware wraps the whole pipeline, Middleware[0] outermost: it

@@ -107,8 +107,10 @@ type Receiver struct {
 }
 
 var (
-	_ bankhook.Observer      = (*Receiver)(nil)
-	_ bankhook.StoreObserver = (*Receiver)(nil)
+	_ bankhook.Observer = (*Receiver)(nil)
+	_ interface {
+		StoreFailed(*http.Request, bankhook.StoreFailure)
+	} = (*Receiver)(nil)
 )
 
 // New returns the instrumentation of the receiver called name (the
@@ -248,7 +250,7 @@ func (r *Receiver) describe(span trace.Span, req *http.Request) {
 }
 
 // StoreFailed records the failure as an event of the request's span and
-// counts it. It implements bankhook.StoreObserver.
+// counts it: the optional method of a bankhook.Observer.
 func (r *Receiver) StoreFailed(req *http.Request, f bankhook.StoreFailure) {
 	ctx := req.Context()
 	span := trace.SpanFromContext(ctx)

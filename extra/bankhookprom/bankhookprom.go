@@ -162,8 +162,8 @@ func (m *Metrics) Receiver(name string) *Receiver {
 	return r
 }
 
-// Receiver is the metrics of one receiver: a [bankhook.Observer] and
-// [bankhook.StoreObserver] counting what the receiver answers, and
+// Receiver is the metrics of one receiver: a [bankhook.Observer]
+// (StoreFailed included) counting what the receiver answers, and
 // [Receiver.Middleware] keeping the gauge of requests in flight.
 //
 // A Receiver is safe for concurrent use. The zero value is not usable;
@@ -190,8 +190,10 @@ type requestLabels struct {
 }
 
 var (
-	_ bankhook.Observer      = (*Receiver)(nil)
-	_ bankhook.StoreObserver = (*Receiver)(nil)
+	_ bankhook.Observer = (*Receiver)(nil)
+	_ interface {
+		StoreFailed(*http.Request, bankhook.StoreFailure)
+	} = (*Receiver)(nil)
 )
 
 // requests returns the counter of one status and reason, without the
@@ -231,8 +233,8 @@ func (r *Receiver) Handled(_ *http.Request, o bankhook.Outcome) {
 	r.durHandled.Observe(o.Elapsed.Seconds())
 }
 
-// StoreFailed counts a failed call to the dedupe store. It implements
-// bankhook.StoreObserver.
+// StoreFailed counts a failed call to the dedupe store: the optional
+// method of a bankhook.Observer.
 func (r *Receiver) StoreFailed(*http.Request, bankhook.StoreFailure) {
 	r.storeErrors.Inc()
 }
