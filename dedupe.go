@@ -376,6 +376,29 @@ func Postpone(ctx context.Context) (settle func(handled bool), ok bool) {
 	}, true
 }
 
+// ReservationFrom returns the reservation held for the request in ctx by
+// the Dedupe stage serving it: the stage's store, the event's key and the
+// token that fences the reservation. It is there for a handler whose own
+// writes and the key's "done" mark must commit together, in one
+// transaction of the store's database (pgstore.Handle does this): the
+// handler takes the settling over with [Postpone], writes its effects and
+// marks key done in one transaction, fenced by token (so that a holder
+// whose lease ended cannot mark it), and then calls settle(true), which the
+// store must accept as a success that writes nothing. It may use the store
+// only if it recognises it (compare s with its own).
+//
+// ok is false when the request holds no reservation: outside a Dedupe
+// stage, when the store failed and Dedupe fails open, for a duplicate, and
+// once the handler has returned. A handler that needs the reservation must
+// then refuse the event (the bank retries) rather than handle it unmarked.
+func ReservationFrom(ctx context.Context) (s Store, key, token string, ok bool) {
+	st := stateFrom(ctx)
+	if st == nil || st.hold == nil {
+		return nil, "", "", false
+	}
+	return st.hold.o.Store, st.hold.key, st.hold.token, true
+}
+
 // release gives key back so that the bank's retry runs the handler again,
 // logging and reporting a failure. ctx outlives the request.
 func release(ctx context.Context, o DedupeOptions, r *http.Request, key, token string) {

@@ -159,6 +159,74 @@ func TestPostponeWithoutReservation(t *testing.T) {
 	assert.False(t, ok)
 }
 
+// TestReservationFrom: the handler behind a Dedupe stage that holds a
+// reservation sees the stage's store, the key and a token that holds it,
+// before and after Postpone; without a reservation there is none.
+func TestReservationFrom(t *testing.T) {
+	t.Run("reserved", func(t *testing.T) {
+		store := bankhook.NewLRUStore(bankhook.LRUStoreOptions{})
+		var after context.Context
+		app := &dedupeApp{do: func(w http.ResponseWriter, r *http.Request) {
+			ctx := r.Context()
+			after = ctx
+			s, key, token, ok := bankhook.ReservationFrom(ctx)
+			require.True(t, ok)
+			assert.Same(t, store, s, "the stage's store")
+			assert.Equal(t, "evt:a", key)
+			settle, ok := bankhook.Postpone(ctx)
+			require.True(t, ok)
+			_, key2, token2, ok := bankhook.ReservationFrom(ctx)
+			require.True(t, ok, "still held once postponed")
+			assert.Equal(t, key, key2)
+			assert.Equal(t, token, token2)
+			// What a transactional handler does in its store: mark the key
+			// done with the token (fenced), then settle.
+			require.NoError(t, s.Complete(ctx, key, token, http.StatusOK, time.Hour))
+			// settle(true) would complete it a second time, which an
+			// LRUStore refuses (ErrLeaseLost) and pgstore's Store accepts
+			// for the same token and status: here it is left unsettled.
+			_ = settle
+		}}
+		h := dedupeChain(bankhook.DedupeOptions{Store: store}, app)
+		assert.Equal(t, http.StatusOK, deliver(h, dedupeBody("a")).Code)
+		assertReplayed(t, deliver(h, dedupeBody("a")), http.StatusOK)
+		assert.Equal(t, []string{"a"}, app.ids())
+		_, _, _, ok := bankhook.ReservationFrom(after)
+		assert.False(t, ok, "none once the handler returned")
+	})
+
+	errDown := errors.New("store: connection refused")
+	for _, tc := range []struct {
+		name string
+		h    func(app http.Handler) http.Handler
+	}{
+		{"no_dedupe", func(app http.Handler) http.Handler {
+			return bankhook.Chain(app, bankhook.ReadBody(bankhook.BodyOptions{}), bankhook.Decode(decodeDedupeEvent))
+		}},
+		{"fail_open", func(app http.Handler) http.Handler {
+			return dedupeChain(bankhook.DedupeOptions{Store: failingStore{err: errDown}}, app)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			called := false
+			app := http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+				called = true
+				s, key, token, ok := bankhook.ReservationFrom(r.Context())
+				assert.False(t, ok)
+				assert.Nil(t, s)
+				assert.Empty(t, key)
+				assert.Empty(t, token)
+			})
+			assert.Equal(t, http.StatusOK, deliver(tc.h(app), dedupeBody("a")).Code)
+			assert.True(t, called)
+		})
+	}
+	t.Run("no_request", func(t *testing.T) {
+		_, _, _, ok := bankhook.ReservationFrom(context.Background())
+		assert.False(t, ok)
+	})
+}
+
 // timeoutStore is an LRUStore that says each of its calls may take d.
 type timeoutStore struct {
 	*bankhook.LRUStore
