@@ -38,6 +38,11 @@ var (
 	// ErrTableShape: Options.Table exists with columns other than the
 	// store's (the error names the table and the column).
 	ErrTableShape = errors.New("pgstore: table has another shape")
+	// ErrNoReservation: a function made by [Handle] ran for a request
+	// whose Dedupe stage holds no reservation of this Store: no Dedupe
+	// stage, a Dedupe with another Store, or one failing open while the
+	// store is down. The handler was not run.
+	ErrNoReservation = errors.New("pgstore: no reservation of this store for the request")
 )
 
 // Options configures [New]. The zero value is ready to use.
@@ -48,14 +53,18 @@ type Options struct {
 	// bytes (the store derives an index name from it). Several receivers
 	// sharing one database use one table each. Default "bankhook_keys".
 	Table string
-	// Timeout bounds each call of the store (Reserve, Complete,
-	// Release): each runs under a context that ends Timeout after the call
-	// starts, or earlier with the caller's.
+	// Timeout bounds each call of the store (Reserve, Complete, Release,
+	// and the commit of a Handle transaction): each runs under a context
+	// that ends Timeout after the call starts, or earlier with the
+	// caller's.
 	// Keep it well below the bank's own timeout, so that a database that
 	// hangs becomes a store error, which Dedupe answers by its fail-open
 	// or fail-closed policy. Default 2 s; a negative Timeout also means
 	// 2 s.
 	Timeout time.Duration
+	// TTL is how long a key [Handle] marks done is remembered. Set it to
+	// the receiver's Dedupe.TTL. Default 72 h (bankhook.DefaultDedupeTTL).
+	TTL time.Duration
 	// SweepInterval is the pause between two sweeps of the keys past
 	// their lease or TTL. Default 1 min; negative: no sweeper (expiry is
 	// checked on every read anyway, the table only keeps growing).
@@ -80,11 +89,12 @@ type Store struct {
 	pool    *pgxpool.Pool
 	table   string // quoted
 	timeout time.Duration
+	ttl     time.Duration // of a key Handle marks done
 	batch   int
 	logger  *slog.Logger
 
 	// The statements, built once from the table's name.
-	reserveSQL, completeSQL, releaseSQL, sweepSQL string
+	reserveSQL, completeSQL, releaseSQL, markSQL, sweepSQL string
 
 	stop      chan struct{}  // closed by Close
 	closeOnce sync.Once      // guards the close of stop
@@ -115,6 +125,9 @@ func New(ctx context.Context, pool *pgxpool.Pool, o Options) (*Store, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
 	}
+	if o.TTL <= 0 {
+		o.TTL = bankhook.DefaultDedupeTTL
+	}
 	if o.SweepInterval == 0 {
 		o.SweepInterval = DefaultSweepInterval
 	}
@@ -125,7 +138,7 @@ func New(ctx context.Context, pool *pgxpool.Pool, o Options) (*Store, error) {
 		o.Logger = slog.Default()
 	}
 	s := &Store{
-		pool: pool, table: pgx.Identifier{o.Table}.Sanitize(), timeout: o.Timeout,
+		pool: pool, table: pgx.Identifier{o.Table}.Sanitize(), timeout: o.Timeout, ttl: o.TTL,
 		batch: o.SweepBatch, logger: o.Logger, stop: make(chan struct{}),
 	}
 	s.buildSQL()
@@ -255,6 +268,9 @@ func (s *Store) buildSQL() {
 		SELECT EXISTS (SELECT FROM u) OR EXISTS (SELECT FROM ` + t + `
 			WHERE key = $1 AND token = $2 AND status = $3 AND expires_at > clock_timestamp())`
 	s.releaseSQL = `DELETE FROM ` + t + `
+		WHERE key = $1 AND token = $2 AND status = 0 AND expires_at > clock_timestamp()`
+	// Handle's mark: Complete's UPDATE alone, in the handler's transaction.
+	s.markSQL = `UPDATE ` + t + ` SET status = $3, expires_at = clock_timestamp() + $4 * interval '1 microsecond'
 		WHERE key = $1 AND token = $2 AND status = 0 AND expires_at > clock_timestamp()`
 	// One bounded batch; rows being written right now are skipped, and
 	// the outer condition checks again what the inner one chose.
