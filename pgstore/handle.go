@@ -114,7 +114,9 @@ func (s *Store) handle(ctx context.Context, fn func(context.Context, pgx.Tx) err
 		return fmt.Errorf("pgstore: handle %q: commit, outcome unknown, left to the lease: %w", key, err)
 	}
 	settled = true
+	s.marked.Store(token, markedKey{key, http.StatusOK})
 	settle(true)
+	s.marked.Delete(token)
 	return nil
 }
 

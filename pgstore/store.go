@@ -96,6 +96,12 @@ type Store struct {
 	// The statements, built once from the table's name.
 	reserveSQL, completeSQL, releaseSQL, markSQL, sweepSQL string
 
+	// marked holds the reservations whose Handle transaction committed
+	// the mark, while Handle settles them: token → markedKey. Complete
+	// finds them there without a round trip. It is a sync.Map: written
+	// and deleted once per event by one goroutine each.
+	marked sync.Map
+
 	stop      chan struct{}  // closed by Close
 	closeOnce sync.Once      // guards the close of stop
 	swept     sync.WaitGroup // the sweeper goroutine
@@ -280,6 +286,12 @@ func (s *Store) buildSQL() {
 		AND expires_at <= clock_timestamp()`
 }
 
+// markedKey is a key a Handle transaction marked done.
+type markedKey struct {
+	key    string
+	status int
+}
+
 // Reserve implements [bankhook.Store] in one statement.
 func (s *Store) Reserve(ctx context.Context, key string, lease time.Duration) (bankhook.Reservation, error) {
 	if lease <= 0 {
@@ -310,7 +322,8 @@ func (s *Store) Reserve(ctx context.Context, key string, lease time.Duration) (b
 // A key that a [Handle] transaction already marked done with this token
 // and status is a success that writes nothing: the dedupe stage that held
 // the reservation then completes it without a second write and without
-// [bankhook.ErrLeaseLost]. Completing it with another status is refused
+// [bankhook.ErrLeaseLost] (and, in the process whose Handle committed the
+// mark, without a round trip). Completing it with another status is refused
 // like any other Complete of a done key.
 func (s *Store) Complete(ctx context.Context, key, token string, status int, ttl time.Duration) error {
 	if status < 100 || status > 999 {
@@ -318,6 +331,9 @@ func (s *Store) Complete(ctx context.Context, key, token string, status int, ttl
 	}
 	if ttl <= 0 {
 		return fmt.Errorf("pgstore: complete %q: ttl %v is not positive", key, ttl)
+	}
+	if m, ok := s.marked.Load(token); ok && m.(markedKey) == (markedKey{key, status}) {
+		return nil // committed by Handle in this process a moment ago
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()

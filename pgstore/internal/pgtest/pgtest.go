@@ -118,6 +118,19 @@ func Pool(tb testing.TB) *pgxpool.Pool {
 	return shared.Pool(tb)
 }
 
+// PoolConfig is Pool, with configure (when not nil) changing the pool's
+// configuration first.
+func PoolConfig(tb testing.TB, configure func(*pgxpool.Config)) *pgxpool.Pool {
+	tb.Helper()
+	if sharedErr != nil {
+		unavailable(tb, sharedErr)
+	}
+	if shared == nil {
+		tb.Fatal("pgtest: PoolConfig without pgtest.Main in TestMain")
+	}
+	return shared.PoolConfig(tb, configure)
+}
+
 // unavailable skips or fails tb for err.
 func unavailable(tb testing.TB, err error) {
 	tb.Helper()
