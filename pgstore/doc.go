@@ -44,8 +44,8 @@
 //
 // Reserve, Complete and Release are one statement each, so one round trip
 // and atomic per key: Reserve inserts an absent key or takes over an
-// expired one, and otherwise reports InFlight or Done (it locks and
-// rewrites the row it reads, so a duplicate costs a small write too).
+// expired one, and otherwise reports InFlight or Done, reading only (a
+// duplicate writes nothing, so it waits for no disk).
 // Complete and Release act only while the caller's token holds a live
 // reservation; a holder whose lease ended gets [bankhook.ErrLeaseLost]
 // and cannot touch the key of the caller that took it over. The one

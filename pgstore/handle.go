@@ -72,7 +72,9 @@ func (s *Store) handle(ctx context.Context, fn func(context.Context, pgx.Tx) err
 	if held != bankhook.Store(s) {
 		return fmt.Errorf("%w: key %q is reserved in another store (%T)", ErrNoReservation, key, held)
 	}
-	tx, err := s.pool.Begin(ctx)
+	bctx, cancel := context.WithTimeout(ctx, s.timeout) // the wait for a connection too
+	tx, err := s.pool.Begin(bctx)
+	cancel()
 	if err != nil { // nothing done: the Dedupe stage releases the key
 		return fmt.Errorf("pgstore: handle %q: begin: %w", key, err)
 	}

@@ -54,12 +54,11 @@ type Options struct {
 	// sharing one database use one table each. Default "bankhook_keys".
 	Table string
 	// Timeout bounds each call of the store (Reserve, Complete, Release,
-	// and the commit of a Handle transaction): each runs under a context
-	// that ends Timeout after the call starts, or earlier with the
-	// caller's.
-	// Keep it well below the bank's own timeout, so that a database that
-	// hangs becomes a store error, which Dedupe answers by its fail-open
-	// or fail-closed policy. Default 2 s; a negative Timeout also means
+	// and the begin and the commit of a Handle transaction): each runs
+	// under a context that ends Timeout after the call starts, or earlier
+	// with the caller's. Keep it well below the bank's own timeout, so
+	// that a database that hangs becomes a store error, which Dedupe
+	// answers by its fail-open or fail-closed policy. Default 2 s; a negative Timeout also means
 	// 2 s.
 	Timeout time.Duration
 	// TTL is how long a key [Handle] marks done is remembered. Set it to
@@ -252,18 +251,21 @@ func checkShape(ctx context.Context, tx pgx.Tx, name string) error {
 // transaction's start, and a lease must be checked when the statement runs.
 func (s *Store) buildSQL() {
 	t := s.table
-	// One statement, atomic per key: an absent key is inserted; a present
-	// one is taken over when it expired, and otherwise left as it is. The
-	// row is returned in both cases (the conflicting row is locked and
-	// read at its latest version), so the caller tells its reservation by
-	// its own token.
-	s.reserveSQL = `INSERT INTO ` + t + ` AS k (key, token, status, expires_at)
-		VALUES ($1, $2, 0, clock_timestamp() + $3 * interval '1 microsecond')
-		ON CONFLICT (key) DO UPDATE SET
-			token = CASE WHEN k.expires_at <= clock_timestamp() THEN excluded.token ELSE k.token END,
-			status = CASE WHEN k.expires_at <= clock_timestamp() THEN 0 ELSE k.status END,
-			expires_at = CASE WHEN k.expires_at <= clock_timestamp() THEN excluded.expires_at ELSE k.expires_at END
-		RETURNING token, status`
+	// One statement: a live key (reserved or done) is only read, so a
+	// duplicate costs no write; otherwise the key is inserted, or taken
+	// over when it expired (the row is locked and checked again at its
+	// latest version). No row comes back only when another reservation
+	// committed after the statement's snapshot was taken: Reserve then
+	// runs it again, and the new snapshot sees that reservation.
+	s.reserveSQL = `WITH live AS (
+			SELECT token, status FROM ` + t + ` WHERE key = $1 AND expires_at > clock_timestamp()),
+		taken AS (
+			INSERT INTO ` + t + ` AS k (key, token, status, expires_at)
+			SELECT $1, $2, 0, clock_timestamp() + $3 * interval '1 microsecond' WHERE NOT EXISTS (SELECT FROM live)
+			ON CONFLICT (key) DO UPDATE SET token = excluded.token, status = 0, expires_at = excluded.expires_at
+				WHERE k.expires_at <= clock_timestamp()
+			RETURNING token, status)
+		SELECT token, status FROM taken UNION ALL SELECT token, status FROM live`
 	// Marks a live reservation done; else, reports whether the key is
 	// already done by this token with this status (a Handle transaction
 	// marked it), which is a success that writes nothing.
@@ -292,7 +294,13 @@ type markedKey struct {
 	status int
 }
 
-// Reserve implements [bankhook.Store] in one statement.
+// maxReserveTries bounds how often Reserve runs its statement for a key
+// that other reservations keep changing under it.
+const maxReserveTries = 5
+
+// Reserve implements [bankhook.Store] in one statement (run again in the
+// rare case that another reservation of the key committed while it ran).
+// A key that is reserved or done is only read.
 func (s *Store) Reserve(ctx context.Context, key string, lease time.Duration) (bankhook.Reservation, error) {
 	if lease <= 0 {
 		return bankhook.Reservation{}, fmt.Errorf("pgstore: reserve %q: lease %v is not positive", key, lease)
@@ -302,8 +310,14 @@ func (s *Store) Reserve(ctx context.Context, key string, lease time.Duration) (b
 	defer cancel()
 	var held string
 	var status int32
-	if err := s.pool.QueryRow(ctx, s.reserveSQL, []byte(key), token, micros(lease)).Scan(&held, &status); err != nil {
-		return bankhook.Reservation{}, fmt.Errorf("pgstore: reserve %q: %w", key, err)
+	for try := 1; ; try++ {
+		err := s.pool.QueryRow(ctx, s.reserveSQL, []byte(key), token, micros(lease)).Scan(&held, &status)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, pgx.ErrNoRows) || try == maxReserveTries {
+			return bankhook.Reservation{}, fmt.Errorf("pgstore: reserve %q: %w", key, err)
+		}
 	}
 	switch {
 	case held == token:

@@ -260,20 +260,26 @@ func TestStoreTimeout(t *testing.T) {
 	s := newStore(t, pool, pgstore.Options{Table: "slow", Timeout: 200 * time.Millisecond})
 	assert.Equal(t, 200*time.Millisecond, s.Timeout())
 	ctx := t.Context()
-	// Another transaction holds the key's row: every call on it waits.
+	// Another transaction holds the keys' rows: every call that must
+	// write one waits — Complete and Release of a live reservation, and
+	// Reserve of an expired one.
 	res, err := s.Reserve(ctx, "evt-1", time.Minute)
+	require.NoError(t, err)
+	_, err = s.Reserve(ctx, "evt-old", time.Microsecond)
+	require.NoError(t, err)
+	_, err = pool.Exec(ctx, `SELECT pg_sleep(0.01)`) // on the server's clock
 	require.NoError(t, err)
 	tx, err := pool.Begin(ctx)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = tx.Rollback(context.Background()) })
-	_, err = tx.Exec(ctx, `SELECT FROM slow WHERE key = $1 FOR UPDATE`, []byte("evt-1"))
+	_, err = tx.Exec(ctx, `SELECT FROM slow FOR UPDATE`)
 	require.NoError(t, err)
 
 	for _, tc := range []struct {
 		name string
 		call func() error
 	}{
-		{"reserve", func() error { _, err := s.Reserve(ctx, "evt-1", time.Minute); return err }},
+		{"reserve", func() error { _, err := s.Reserve(ctx, "evt-old", time.Minute); return err }},
 		{"complete", func() error { return s.Complete(ctx, "evt-1", res.Token, 200, time.Hour) }},
 		{"release", func() error { return s.Release(ctx, "evt-1", res.Token) }},
 	} {
@@ -286,4 +292,41 @@ func TestStoreTimeout(t *testing.T) {
 			assert.Less(t, time.Since(start), 10*time.Second, "bounded by the timeout, not the lock")
 		})
 	}
+}
+
+// TestReserveDuplicateReadsOnly: a Reserve of a key that is reserved or
+// done writes nothing, not even a row lock: the row keeps its version.
+func TestReserveDuplicateReadsOnly(t *testing.T) {
+	pool := pgtest.Pool(t)
+	s := newStore(t, pool, pgstore.Options{Table: "dups"})
+	ctx := t.Context()
+	version := func(key string) string {
+		t.Helper()
+		var v string
+		require.NoError(t, pool.QueryRow(ctx, `SELECT ctid::text || ' ' || xmin::text || ' ' || xmax::text FROM dups WHERE key = $1`, []byte(key)).Scan(&v))
+		return v
+	}
+	held, err := s.Reserve(ctx, "evt-held", time.Minute)
+	require.NoError(t, err)
+	done, err := s.Reserve(ctx, "evt-done", time.Minute)
+	require.NoError(t, err)
+	require.NoError(t, s.Complete(ctx, "evt-done", done.Token, 200, time.Hour))
+	for _, tc := range []struct {
+		key  string
+		want bankhook.Reservation
+	}{
+		{"evt-held", bankhook.Reservation{State: bankhook.InFlight}},
+		{"evt-done", bankhook.Reservation{State: bankhook.Done, Status: 200}},
+	} {
+		t.Run(tc.key, func(t *testing.T) {
+			before := version(tc.key)
+			for range 5 {
+				res, err := s.Reserve(ctx, tc.key, time.Minute)
+				require.NoError(t, err)
+				assert.Equal(t, tc.want, res)
+			}
+			assert.Equal(t, before, version(tc.key), "the row was not written")
+		})
+	}
+	require.NoError(t, s.Release(ctx, "evt-held", held.Token))
 }
