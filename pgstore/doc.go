@@ -40,6 +40,24 @@
 // waits for a delivery), never one long statement. [Store.Close] stops
 // it.
 //
+// # Exactly once into the database
+//
+// A handler that writes to the database and then answers leaves a gap:
+// if its process dies after the commit and before the dedupe stage marks
+// the key done, the lease ends, the bank retries, and the event is handled
+// twice. [Handle] closes it. It reads the request's reservation
+// ([bankhook.ReservationFrom]), takes the settling over from the dedupe
+// stage ([bankhook.Postpone]) and runs the handler in a transaction in
+// which it also marks the key done, fenced by the reservation's token.
+// After the commit the dedupe stage's Complete finds the key done by its
+// own reservation and writes nothing. A crash before the commit leaves
+// neither the handler's rows nor the mark; a crash after it leaves both,
+// and the bank's retry is answered from the table as a replay.
+//
+// Set Options.TTL to the Dedupe stage's TTL (both default to 72 h) and
+// run the stage with FailClosed: while the database is down, the bank is
+// answered 503 and retries later.
+//
 // # Guarantees
 //
 // Reserve, Complete and Release are one statement each, so one round trip
