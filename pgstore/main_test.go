@@ -7,5 +7,11 @@ import (
 	"github.com/bankhook/bankhook/pgstore/internal/pgtest"
 )
 
-// TestMain starts the PostgreSQL cluster the package's tests share.
-func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
+// TestMain starts the PostgreSQL cluster the package's tests share, except
+// in the receiver process TestHandleCrash starts, which uses the test's.
+func TestMain(m *testing.M) {
+	if os.Getenv(envCrashURL) != "" {
+		os.Exit(m.Run())
+	}
+	os.Exit(pgtest.Main(m))
+}
