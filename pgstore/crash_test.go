@@ -69,7 +69,23 @@ func TestHandleCrashHelper(t *testing.T) {
 	require.NoError(t, err)
 	l, err := net.Listen("tcp", addr)
 	require.NoError(t, err)
+	go exitWithParent()
 	_ = http.Serve(l, h) // until killed
+}
+
+// exitWithParent ends the helper process once the test that started it
+// is gone (a test binary killed by its timeout does not clean up), and in
+// any case once the test's time is over.
+func exitWithParent() {
+	const poll = 100 * time.Millisecond
+	parent := os.Getppid()
+	for range (crashTimeout + time.Minute) / poll {
+		if os.Getppid() != parent {
+			break
+		}
+		time.Sleep(poll)
+	}
+	os.Exit(2)
 }
 
 // crashReceiver is one run of the helper process.
