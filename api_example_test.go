@@ -164,3 +164,22 @@ func ExampleRetryPolicy() {
 	// Output:
 	// 4 attempts over 36m0s <nil>
 }
+
+// A handler that fences its own writes with the dedupe reservation of its
+// request, as pgstore.Handle does in one database transaction: it finds
+// the store it shares with Dedupe, the event's key and the reservation's
+// token.
+func ExampleReservationFrom() {
+	store := bankhook.NewLRUStore(bankhook.LRUStoreOptions{})
+	h := bankhook.Chain(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, key, token, ok := bankhook.ReservationFrom(r.Context())
+		fmt.Println(ok, s == bankhook.Store(store), key, token != "")
+	}),
+		bankhook.ReadBody(bankhook.BodyOptions{}),
+		bankhook.Decode(decodeOrderPaid),
+		bankhook.Dedupe(bankhook.DedupeOptions{Store: store}),
+	)
+	post(h, `{"id":"A-40","amount":"4.00"}`)
+	// Output:
+	// true true shop:order-paid:A-40 true
+}

@@ -106,7 +106,7 @@ type Store struct {
 	swept     sync.WaitGroup // the sweeper goroutine
 }
 
-var _ bankhook.TimeoutStore = (*Store)(nil)
+var _ interface{ Timeout() time.Duration } = (*Store)(nil) // see bankhook.Store
 
 // identifier is what Options.Table may be.
 var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,47}$`)
