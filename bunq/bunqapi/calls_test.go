@@ -14,14 +14,9 @@ import (
 	"math/big"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/go-json-experiment/json"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -262,63 +257,6 @@ func makeFailure(t *testing.T, srv *bunqtest.Server, u bunqtest.User) {
 	require.Len(t, srv.Failures(u.ID), 1)
 }
 
-func TestExpiredSessionIsRenewed(t *testing.T) {
-	srv := standIn(t, bunqtest.Options{})
-	logs := &logBuffer{}
-	c, u := setup(t, srv, bunqapi.Options{Logger: logs.logger()})
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "ctx.json")
-	require.NoError(t, c.Save(path))
-	sessionIn := func() string {
-		b, err := os.ReadFile(path)
-		require.NoError(t, err)
-		var f struct {
-			Session string `json:"session_token"`
-		}
-		require.NoError(t, json.Unmarshal(b, &f))
-		return f.Session
-	}
-	first := sessionIn()
-
-	srv.ExpireSessions()
-	start := len(srv.Requests())
-	var wg sync.WaitGroup
-	errs := make([]error, 5)
-	for i := range errs {
-		wg.Go(func() { _, errs[i] = c.ListFilters(ctx) })
-	}
-	wg.Wait()
-	for _, err := range errs {
-		require.NoError(t, err)
-	}
-	assert.Equal(t, 1, countRequests(srv, start, "POST", "/v1/session-server", 200), "one new session for all the calls that met the 401")
-	assert.Equal(t, 5, countRequests(srv, start, "GET", "", 200))
-	assert.NotEqual(t, first, sessionIn(), "the new session is saved to the context file")
-	assert.Contains(t, logs.String(), "opened a new session")
-	assert.NotContains(t, logs.String(), sessionIn())
-	assert.NotContains(t, logs.String(), u.APIKey)
-
-	loaded, err := bunqapi.Load(path, bunqapi.Options{Logger: discard})
-	require.NoError(t, err)
-	start = len(srv.Requests())
-	_, err = loaded.ListFilters(ctx)
-	require.NoError(t, err)
-	assert.Zero(t, countRequests(srv, start, "POST", "/v1/session-server", 200), "the saved session works")
-
-	t.Run("a second 401 is returned", func(t *testing.T) {
-		hook := &hookTransport{before: func(_ int64, r *http.Request) {
-			if r.Method == "GET" {
-				srv.ExpireSessions() // every session ends before each GET arrives
-			}
-		}}
-		flaky, _ := setup(t, srv, bunqapi.Options{HTTPClient: &http.Client{Transport: hook}})
-		start := len(srv.Requests())
-		_, err := flaky.ListFilters(ctx)
-		assert.True(t, bunqapi.IsStatus(err, 401), "%v", err)
-		assert.Equal(t, 2, countRequests(srv, start, "GET", "", 401), "one retry, not a loop")
-	})
-}
-
 func TestRateLimitIsWaitedOut(t *testing.T) {
 	srv := standIn(t, bunqtest.Options{RateWindow: 300 * time.Millisecond})
 	logs := &logBuffer{}
@@ -348,16 +286,4 @@ func TestRateLimitIsWaitedOut(t *testing.T) {
 		assert.True(t, errors.Is(err, context.DeadlineExceeded), "%v", err)
 		assert.Less(t, time.Since(began), 5*time.Second)
 	})
-}
-
-func TestSessionRenewalFails(t *testing.T) {
-	srv := standIn(t, bunqtest.Options{})
-	c, _ := setup(t, srv, bunqapi.Options{})
-	srv.ExpireSessions()
-	srv.SetSignatureMode(bunqtest.SignNone)
-	_, err := c.ListFilters(context.Background())
-	require.Error(t, err)
-	assert.True(t, bunqapi.IsStatus(err, 401), "the call's own error is kept: %v", err)
-	assert.ErrorIs(t, err, bunqapi.ErrSignature, "and why no session could be opened")
-	assert.True(t, strings.Contains(err.Error(), "opening a new session"), err.Error())
 }

@@ -80,6 +80,11 @@ type Options struct {
 	// save a renewed session. It never receives a secret. Default
 	// slog.Default().
 	Logger *slog.Logger
+	// Now is the clock a session's expiry is kept on: the client opens a
+	// new session 30 s before the session_timeout bunq answered for it
+	// runs out, so that no call goes out with an expired token. It must
+	// be safe for concurrent use. Default time.Now.
+	Now func() time.Time
 }
 
 // Client is a session with bunq's API for one user: it subscribes
@@ -88,9 +93,11 @@ type Options struct {
 // [Load] (a context saved by [Client.Save]).
 //
 // Every response is checked against bunq's server key before it is used.
-// A session bunq has ended (401) is renewed once per call with the
-// installation token, and the renewed session is saved back to the
-// context file the client was loaded from or saved to. A 429 is waited
+// A session is renewed with the installation token 30 s before the
+// session_timeout bunq gave it runs out, and once per call when bunq
+// answers that it ended (401, or 403 "Insufficient authentication."); the
+// renewed session is saved back to the context file the client was loaded
+// from or saved to. A 429 is waited
 // out (Retry-After, else a short jittered backoff) up to 10 times per call,
 // within the call's context. Other errors are returned as they are: an
 // [*Error] for bunq's answers, ErrSignature for a response that does not
@@ -109,6 +116,7 @@ type Client struct {
 	geolocation string
 	filter      bunq.FilterOptions
 	logger      *slog.Logger
+	now         func() time.Time // Options.Now
 	// sleep waits d or until ctx ends; replaced in tests.
 	sleep func(ctx context.Context, d time.Duration) error
 
@@ -123,10 +131,11 @@ type Client struct {
 	// renewMu serialises session renewals and context file writes.
 	renewMu sync.Mutex
 
-	mu           sync.Mutex // guards sessionToken, generation and path
-	sessionToken string
-	generation   uint64 // counts sessions, so that concurrent 401s renew once
-	path         string // the context file renewed sessions are saved to; "" for none
+	mu             sync.Mutex // guards sessionToken, sessionExpires, generation and path
+	sessionToken   string
+	sessionExpires time.Time // when the session times out, on now; zero when bunq did not say
+	generation     uint64    // counts sessions, so that concurrent renewals open one
+	path           string    // the context file renewed sessions are saved to; "" for none
 }
 
 // newClient validates o and returns a client without credentials.
@@ -148,7 +157,11 @@ func newClient(o Options, defaultBase string) (*Client, error) {
 		geolocation: or(o.Geolocation, DefaultGeolocation),
 		filter:      o.Filter,
 		logger:      o.Logger,
+		now:         o.Now,
 		sleep:       sleepContext,
+	}
+	if c.now == nil {
+		c.now = time.Now
 	}
 	if !localeRE(c.language) {
 		return nil, fmt.Errorf("bunqapi: Options.Language %q: want ll_CC, as en_US", c.language)
@@ -279,11 +292,13 @@ func Setup(ctx context.Context, apiKey string, o Options) (*Client, error) {
 	if err := c.registerDevice(ctx, or(o.Description, DefaultDescription), o.PermittedIPs); err != nil {
 		return nil, err
 	}
-	token, userID, userType, err := c.openSession(ctx)
+	opened := c.now()
+	sess, err := c.openSession(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c.sessionToken, c.userID, c.userType = token, userID, userType
+	c.sessionToken, c.userID, c.userType = sess.token, sess.userID, sess.userType
+	c.sessionExpires = sess.expiry(opened)
 	c.generation = 1
 	return c, nil
 }
@@ -348,77 +363,6 @@ func (c *Client) registerDevice(ctx context.Context, description string, permitt
 	}
 	_, err = c.do(ctx, request{method: http.MethodPost, path: "/v1/device-server", body: body, auth: authInstallation})
 	return err
-}
-
-// userTypes are the kinds of user a session can be for.
-var userTypes = []string{"UserPerson", "UserCompany", "UserApiKey", "UserPaymentServiceProvider"}
-
-// openSession is POST /v1/session-server: it returns the session token and
-// the id and kind of the session's user.
-func (c *Client) openSession(ctx context.Context) (token string, userID int64, userType string, err error) {
-	body, err := json.Marshal(struct {
-		Secret string `json:"secret"`
-	}{c.apiKey})
-	if err != nil {
-		return "", 0, "", fmt.Errorf("bunqapi: session-server: %w", err)
-	}
-	resp, err := c.do(ctx, request{method: http.MethodPost, path: "/v1/session-server", body: body, auth: authInstallation})
-	if err != nil {
-		return "", 0, "", err
-	}
-	items, err := responseItems(resp.body)
-	if err != nil {
-		return "", 0, "", fmt.Errorf("%w to POST /v1/session-server: %v", ErrResponse, err)
-	}
-	var tok struct {
-		Token string `json:"token"`
-	}
-	if err := items.decode("Token", &tok); err != nil || tok.Token == "" {
-		return "", 0, "", fmt.Errorf("%w to POST /v1/session-server: no Token", ErrResponse)
-	}
-	for _, kind := range userTypes {
-		var u struct {
-			ID int64 `json:"id"`
-		}
-		if items.decode(kind, &u) == nil && u.ID > 0 {
-			return tok.Token, u.ID, kind, nil
-		}
-	}
-	return "", 0, "", fmt.Errorf("%w to POST /v1/session-server: no UserPerson, UserCompany, UserApiKey or UserPaymentServiceProvider with an id", ErrResponse)
-}
-
-// renew opens a new session after a 401 answered to a request made with
-// session generation gen, unless another call renewed it meanwhile, and
-// saves it to the context file.
-func (c *Client) renew(ctx context.Context, gen uint64) error {
-	c.renewMu.Lock()
-	defer c.renewMu.Unlock()
-	c.mu.Lock()
-	current := c.generation
-	c.mu.Unlock()
-	if current != gen {
-		return nil // renewed by another call
-	}
-	token, userID, _, err := c.openSession(ctx)
-	if err != nil {
-		return fmt.Errorf("bunqapi: opening a new session: %w", err)
-	}
-	if userID != c.userID {
-		return fmt.Errorf("%w to POST /v1/session-server: the session is for user %d, the context for user %d", ErrResponse, userID, c.userID)
-	}
-	c.mu.Lock()
-	c.sessionToken = token
-	c.generation++
-	path := c.path
-	saved := c.contextLocked()
-	c.mu.Unlock()
-	c.logger.Info("bunqapi: opened a new session", "user_id", c.userID)
-	if path != "" {
-		if err := writeContextFile(path, saved); err != nil {
-			c.logger.Warn("bunqapi: could not save the new session; the context file holds the old one", "path", path, "err", err)
-		}
-	}
-	return nil
 }
 
 // UserID returns the id of the user the client acts for: the {userID} of

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -34,6 +35,10 @@ type contextFile struct {
 	InstallationToken string `json:"installation_token"`
 	ServerPublicKey   string `json:"server_public_key"` // PKIX PEM
 	SessionToken      string `json:"session_token"`
+	// SessionExpires is when the session times out (its
+	// session_timeout after it was opened); absent in files written
+	// before the client kept it, and when bunq did not say.
+	SessionExpires time.Time `json:"session_expires,omitzero"`
 }
 
 // contextLocked returns the client's context; c.mu must be held.
@@ -56,6 +61,7 @@ func (c *Client) contextLocked() *contextFile {
 		InstallationToken: c.installationToken,
 		ServerPublicKey:   string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: serverDER})),
 		SessionToken:      c.sessionToken,
+		SessionExpires:    c.sessionExpires,
 	}
 }
 
@@ -133,8 +139,11 @@ func writeContextFile(path string, ctx *contextFile) (err error) {
 // Load refuses, with an error wrapping [ErrContextFile], a file that is
 // not a regular file, that other users may read or write (on Unix: mode
 // bits beyond 0600; chmod 600 it), or that is not a complete context.
-// It makes no API call: the first call finds out whether the session is
-// still open.
+// It makes no API call: the first call renews the session when the
+// saved expiry is less than 30 s away on o.Now, or finds out whether
+// bunq still has it open. A file written before the client kept the
+// session's expiry loads too; its session is renewed when bunq says it
+// ended, and the new one's expiry is kept.
 func Load(path string, o Options) (*Client, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -178,6 +187,7 @@ func Load(path string, o Options) (*Client, error) {
 		return nil, fmt.Errorf("%w %s: %v", ErrContextFile, path, err)
 	}
 	c.apiKey, c.installationToken, c.sessionToken = cf.APIKey, cf.InstallationToken, cf.SessionToken
+	c.sessionExpires = cf.SessionExpires
 	c.userID, c.userType = cf.UserID, cf.UserType
 	c.generation = 1
 	c.path = path

@@ -37,9 +37,27 @@
 // middle cannot fake an empty failure list. An answer that is not 2xx is
 // an [*Error] with the status and bunq's error descriptions.
 //
-// A 401 on a call means bunq ended the session: the client opens one new
-// session with the installation token, retries the call once and saves
-// the new session to the context file. A 429 (bunq allows a few calls per
+// # Sessions
+//
+// POST /v1/session-server answers the session token with the user, whose
+// session_timeout (seconds; one week unless the user set a shorter
+// auto-logout in bunq's app) says how long the session lives. The client
+// keeps the session's expiry (opened + session_timeout) in the context
+// file and, like bunq's SDKs, opens a new session with the installation
+// token 30 s before it, on the clock of Options.Now: no call goes out
+// with a token that has timed out. A context file written before the
+// expiry was kept still loads; its session is renewed the first time
+// bunq says it ended.
+//
+// bunq also ends sessions on its own (a new login elsewhere, the user's
+// auto-logout): it then answers 403 with "Insufficient authentication."
+// (401 in its older documents). On either, the client opens one new
+// session, retries the call once and saves the new session to the
+// context file; concurrent calls share one renewal. A second refusal is
+// returned, never a loop. A 403 for anything else (a permission) is an
+// [*Error] with bunq's description, without a renewal.
+//
+// A 429 (bunq allows a few calls per
 // endpoint per 3 seconds, one session-server call per 30) is waited out
 // and retried within the call's context.
 //

@@ -45,12 +45,18 @@ type response struct {
 }
 
 // do sends req until it is answered other than 429 (at most
-// maxRateLimitWaits waits) and, for a session call answered 401, once
-// more after opening a new session. A 2xx answer is returned once its
-// signature verifies with the server key (the installation's answer,
-// before the key is known, is returned unverified); anything else is an
-// *Error.
+// maxRateLimitWaits waits) and, for a session call whose session ended
+// (see sessionEnded), once more after opening a new session. A session
+// call first renews a session about to time out. A 2xx answer is
+// returned once its signature verifies with the server key (the
+// installation's answer, before the key is known, is returned
+// unverified); anything else is an *Error.
 func (c *Client) do(ctx context.Context, req request) (*response, error) {
+	if req.auth == authSession {
+		if err := c.renewIfDue(ctx); err != nil {
+			return nil, err
+		}
+	}
 	renewed := false
 	for waits := 0; ; {
 		token, gen := c.token(req.auth)
@@ -66,9 +72,9 @@ func (c *Client) do(ctx context.Context, req request) (*response, error) {
 				}
 			}
 			return resp, nil
-		case resp.status == http.StatusUnauthorized && req.auth == authSession && !renewed:
+		case req.auth == authSession && !renewed && sessionEnded(apiError(req, resp)):
 			renewed = true
-			if err := c.renew(ctx, gen); err != nil {
+			if err := c.renew(ctx, gen, strconv.Itoa(resp.status)); err != nil {
 				return nil, errors.Join(apiError(req, resp), err)
 			}
 		case resp.status == http.StatusTooManyRequests && waits < maxRateLimitWaits:

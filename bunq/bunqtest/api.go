@@ -173,7 +173,10 @@ func (s *Server) authenticateLocked(c *call, a auth) *apiError {
 		sess := s.sessions[token]
 		if sess == nil || !s.now.Before(sess.expires) {
 			delete(s.sessions, token)
-			return errorf(http.StatusUnauthorized, "Insufficient authorisation.")
+			if s.endedStatus == http.StatusUnauthorized {
+				return errorf(http.StatusUnauthorized, "Insufficient authorisation.")
+			}
+			return errorf(http.StatusForbidden, "Insufficient authentication.")
 		}
 		c.sess, c.inst, c.user = sess, sess.inst, sess.user
 	}

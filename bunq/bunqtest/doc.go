@@ -40,8 +40,13 @@
 //   - Rate limits per client address and endpoint: 3 GET, 5 POST, 2 PUT,
 //     3 DELETE within 3 s, 1 session-server call within 30 s; past them,
 //     429 ([Options.RateWindow] scales the windows).
-//   - Sessions expire after [Options.SessionTimeout] without use on the
-//     stand-in's clock, or at once with [Server.ExpireSessions]; then 401.
+//   - POST /v1/session-server answers the user's session_timeout
+//     ([Options.SessionTimeout], one week by default, as bunq's
+//     auto-logout), and sessions expire after it without use on the
+//     stand-in's clock, or at once with [Server.ExpireSessions]; then the
+//     ended session's token is answered 403 "Insufficient
+//     authentication.", as bunq does (401 with
+//     [Server.SetEndedSessionStatus]).
 //
 // # The resources
 //

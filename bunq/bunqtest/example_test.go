@@ -136,13 +136,21 @@ func ExampleServer_ExpireSessions() {
 	c, _ := bunqapi.Setup(ctx, u.APIKey, bunqapi.Options{BaseURL: srv.URL(), Logger: quiet})
 
 	srv.ExpireSessions()
-	_, err := c.ListPins(ctx) // 401, a new session, the call again
+	_, err := c.ListPins(ctx) // 403 "Insufficient authentication.", a new session, the call again
+	fmt.Println(err)
+	_ = srv.SetEndedSessionStatus(http.StatusUnauthorized)
+	srv.ExpireSessions()
+	_, err = c.ListPins(ctx) // 401, a new session, the call again
 	fmt.Println(err)
 	for _, r := range srv.Requests()[3:] {
 		fmt.Println(r.Method, r.Path, r.Status)
 	}
 	// Output:
 	// <nil>
+	// <nil>
+	// GET /v1/user/1001/certificate-pinned 403
+	// POST /v1/session-server 200
+	// GET /v1/user/1001/certificate-pinned 200
 	// GET /v1/user/1001/certificate-pinned 401
 	// POST /v1/session-server 200
 	// GET /v1/user/1001/certificate-pinned 200

@@ -37,7 +37,9 @@ type wire struct {
 	session   string // session token
 	serverKey *rsa.PublicKey
 	userID    int64
-	seq       atomic.Int64
+	// sessionAnswer is session-server's user object by its kind.
+	sessionAnswer map[string]jsontext.Value
+	seq           atomic.Int64
 }
 
 // testKey is one 2048-bit key for every wire client of the run.
@@ -210,6 +212,7 @@ func login(t *testing.T, srv *bunqtest.Server, apiKey string) *wire {
 				}
 				require.NoError(t, json.Unmarshal(raw, &u))
 				w.userID = u.ID
+				w.sessionAnswer = map[string]jsontext.Value{kind: raw}
 			}
 		}
 	}

@@ -28,8 +28,9 @@ const (
 	// DefaultRateWindow is bunq's rate-limit window: 3 GET, 5 POST and 2
 	// PUT requests per client address and endpoint within any 3 seconds.
 	DefaultRateWindow = 3 * time.Second
-	// DefaultSessionTimeout is how long an unused session lives.
-	DefaultSessionTimeout = time.Hour
+	// DefaultSessionTimeout is how long an unused session lives: one
+	// week, bunq's default auto-logout time.
+	DefaultSessionTimeout = 7 * 24 * time.Hour
 	// DefaultDeliveryTimeout bounds one callback attempt, in real time.
 	DefaultDeliveryTimeout = 10 * time.Second
 )
@@ -50,8 +51,10 @@ type Options struct {
 	// window turns rate limiting off.
 	RateWindow time.Duration
 	// SessionTimeout is how long a session lives after its last request,
-	// on the stand-in's clock (bunq extends a session that is used).
-	// Default [DefaultSessionTimeout].
+	// on the stand-in's clock (bunq extends a session that is used). It
+	// is answered, in seconds, as the user's session_timeout by POST
+	// /v1/session-server and GET /v1/user, as bunq answers the user's
+	// auto-logout time. Default [DefaultSessionTimeout], bunq's week.
 	SessionTimeout time.Duration
 	// DeliveryTLS is the TLS configuration the stand-in calls callback
 	// URLs with (they are always https). Put the certificate of a test
@@ -136,6 +139,7 @@ type Server struct {
 	mu            sync.Mutex // guards every field below
 	now           time.Time
 	sigMode       SignatureMode
+	endedStatus   int // the status answered to an ended session's token: 403 or 401
 	ids           idCounters
 	apiKeys       map[string]*user
 	users         map[int64]*user
@@ -209,6 +213,7 @@ func newServer(o Options) (*Server, error) {
 		accounts:      map[int64]*account{},
 		installations: map[string]*installation{},
 		sessions:      map[string]*session{},
+		endedStatus:   http.StatusForbidden,
 	}
 	s.delivery = s.newDeliveryClient()
 	s.ts = httptest.NewUnstartedServer(s.routes())
@@ -255,14 +260,32 @@ func (s *Server) SetSignatureMode(m SignatureMode) {
 }
 
 // ExpireSessions ends every open session, as bunq does after a user's
-// auto-logout time: the next request with a session token is answered 401
-// until the client opens a new session with its installation token. bunq
-// allows one session-server call per 30 s: a test that renews a session
-// soon after logging in sets a short Options.RateWindow, or -1.
+// auto-logout time: the next request with a session token is answered
+// 403 "Insufficient authentication." (or the status
+// [Server.SetEndedSessionStatus] chose) until the client opens a new
+// session with its installation token. bunq allows one session-server
+// call per 30 s: a test that renews a session soon after logging in sets
+// a short Options.RateWindow, or -1.
 func (s *Server) ExpireSessions() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	clear(s.sessions)
+}
+
+// SetEndedSessionStatus sets how a request whose session token is not
+// (or no longer) an open session is answered from now on: 403
+// "Insufficient authentication.", as bunq answers an ended session (the
+// default), or 401 "Insufficient authorisation.", as bunq's older
+// documents describe it. Any other status is an error and changes
+// nothing.
+func (s *Server) SetEndedSessionStatus(status int) error {
+	if status != http.StatusForbidden && status != http.StatusUnauthorized {
+		return fmt.Errorf("bunqtest: SetEndedSessionStatus: status %d: want 403 or 401", status)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.endedStatus = status
+	return nil
 }
 
 // Request is one API request the stand-in answered, for assertions. A

@@ -86,7 +86,7 @@ func TestAuthentication(t *testing.T) {
 		{"session-server signed with another key", "POST", "/v1/session-server", w.install, sessionBody, false, []reqOpt{badSig()}, 401, "signature is invalid"},
 		{"session-server signed over another body", "POST", "/v1/session-server", w.install, sessionBody, false, []reqOpt{withHeader("X-Bunq-Client-Signature", signBody(testKey, []byte("{}")))}, 401, "signature is invalid"},
 		{"session-server with another user's key", "POST", "/v1/session-server", w.install, mustJSON(t, map[string]string{"secret": other.APIKey}), true, nil, 401, "credentials are incorrect"},
-		{"session call with the installation token", "GET", w.user("/notification-filter-url"), w.install, nil, true, nil, 401, "Insufficient authorisation"},
+		{"session call with the installation token", "GET", w.user("/notification-filter-url"), w.install, nil, true, nil, 403, "Insufficient authentication."},
 		{"session call with a bad signature", "GET", w.user("/notification-filter-url"), w.session, nil, false, []reqOpt{withHeader("X-Bunq-Client-Signature", signBody(testKey, []byte("x")))}, 401, "signature is invalid"},
 		{"another user's resource", "GET", fmt.Sprintf("/v1/user/%d/notification-filter-url", other.ID), w.session, nil, true, nil, 403, "not allowed"},
 		{"unknown route", "GET", "/v1/user/1/payment", w.session, nil, true, nil, 404, "Route not found"},
@@ -237,20 +237,59 @@ func TestSessionExpiry(t *testing.T) {
 	srv := newServer(t, bunqtest.Options{SessionTimeout: 10 * time.Minute})
 	u := addUser(t, srv, "")
 	w := login(t, srv, u.APIKey)
-	get := func() int { return w.do("GET", w.user("/notification-filter-url"), w.session, nil, true).status }
+	get := func() answer { return w.do("GET", w.user("/notification-filter-url"), w.session, nil, true) }
 
 	srv.Advance(9 * time.Minute)
-	assert.Equal(t, 200, get(), "within the timeout")
+	assert.Equal(t, 200, get().status, "within the timeout")
 	srv.Advance(9 * time.Minute)
-	assert.Equal(t, 200, get(), "each request extends the session")
+	assert.Equal(t, 200, get().status, "each request extends the session")
 	srv.Advance(10 * time.Minute)
-	assert.Equal(t, 401, get(), "unused for the timeout")
+	a := get()
+	assert.Equal(t, 403, a.status, "unused for the timeout")
+	assert.Equal(t, "Insufficient authentication.", a.errorText(t), "as bunq answers an ended session")
 
 	w = login(t, srv, u.APIKey)
-	require.Equal(t, 200, get())
+	require.Equal(t, 200, get().status)
 	srv.ExpireSessions()
-	assert.Equal(t, 401, get())
+	assert.Equal(t, 403, get().status)
 	assert.Equal(t, bunqtest.DefaultStart().Add(28*time.Minute), srv.Now())
+
+	t.Run("401 when asked", func(t *testing.T) {
+		require.NoError(t, srv.SetEndedSessionStatus(http.StatusUnauthorized))
+		defer func() { require.NoError(t, srv.SetEndedSessionStatus(http.StatusForbidden)) }()
+		a := get()
+		assert.Equal(t, 401, a.status)
+		assert.Equal(t, "Insufficient authorisation.", a.errorText(t))
+		assert.Error(t, srv.SetEndedSessionStatus(http.StatusTeapot))
+		assert.Equal(t, 401, get().status, "a refused status changes nothing")
+	})
+}
+
+func TestSessionTimeoutIsAnswered(t *testing.T) {
+	srv := newServer(t, bunqtest.Options{SessionTimeout: 90 * time.Minute})
+	for _, kind := range []string{"UserPerson", "UserCompany", "UserApiKey", "UserPaymentServiceProvider"} {
+		t.Run(kind, func(t *testing.T) {
+			w := login(t, srv, addUser(t, srv, kind).APIKey)
+			var timeout struct {
+				SessionTimeout  int64 `json:"session_timeout"`
+				RequestedByUser struct {
+					Person struct {
+						SessionTimeout int64 `json:"session_timeout"`
+					} `json:"UserPerson"`
+				} `json:"requested_by_user"`
+			}
+			require.NotEmpty(t, w.sessionAnswer)
+			require.NoError(t, json.Unmarshal(w.sessionAnswer[kind], &timeout), string(w.sessionAnswer[kind]))
+			got := timeout.SessionTimeout
+			if kind == "UserApiKey" {
+				got = timeout.RequestedByUser.Person.SessionTimeout
+			}
+			assert.Equal(t, int64(5400), got, "seconds")
+		})
+	}
+	t.Run("the default is bunq's week", func(t *testing.T) {
+		assert.Equal(t, 7*24*time.Hour, bunqtest.DefaultSessionTimeout)
+	})
 }
 
 func TestFilterEndpoints(t *testing.T) {

@@ -207,9 +207,11 @@ func (s *Server) postSessionServer(c *call) (*result, *apiError) {
 	return &result{items: []any{idItem(sess.id), one("Token", tok), s.userObjectLocked(d.user)}}, nil
 }
 
-// userObjectLocked is the user as session-server returns it, keyed by its
-// kind: {"UserPerson":{…}}.
-func (s *Server) userObjectLocked(u *user) *bunq.User {
+// userObjectLocked is the user as session-server and GET /v1/user return
+// it, keyed by its kind: {"UserPerson":{…}}. Its session_timeout is the
+// stand-in's, in seconds; a UserApiKey carries it in the user that
+// requested it, as bunq's SDKs read it.
+func (s *Server) userObjectLocked(u *user) any {
 	t := bunq.Time{Time: u.created}
 	timeout := int64(s.opts.SessionTimeout / time.Second)
 	person := &bunq.UserPerson{
@@ -231,10 +233,16 @@ func (s *Server) userObjectLocked(u *user) *bunq.User {
 			GrantedByUser:   &bunq.User{Person: &granter},
 		}}
 	case "UserPaymentServiceProvider":
-		return &bunq.User{PaymentServiceProvider: &bunq.UserPaymentServiceProvider{
+		// bunq.UserPaymentServiceProvider has no session_timeout; bunq
+		// sends one for every user that opens sessions.
+		type psp struct {
+			bunq.UserPaymentServiceProvider
+			SessionTimeout int64 `json:"session_timeout"`
+		}
+		return one("UserPaymentServiceProvider", &psp{bunq.UserPaymentServiceProvider{
 			ID: u.id, Created: t, Updated: t, Name: u.name, DisplayName: u.name, PublicNickName: u.name,
 			Status: "ACTIVE", SubStatus: "NONE",
-		}}
+		}, timeout})
 	}
 	return &bunq.User{Person: person}
 }

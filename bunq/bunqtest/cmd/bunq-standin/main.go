@@ -12,7 +12,7 @@
 //
 //	POST /pay?amount=-12.50&description=…  a payment on the user's account: bunq calls back its MUTATION and PAYMENT filters
 //	POST /advance?by=6m                     moves the clock forward, making the callback attempts that fall due
-//	POST /expire-sessions                   ends every session: the next call gets 401
+//	POST /expire-sessions?status=403        ends every session: the next call gets 403 "Insufficient authentication." (or 401 with status=401)
 //	GET  /status                            the clock, the callbacks waiting for a retry, the failed ones
 //
 // The stand-in's clock follows the wall clock from the start (callbacks go
@@ -35,6 +35,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -69,7 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	srv, err := newServer(bunqtest.Options{
-		Start: time.Now().UTC(), Addr: f.addr, RateWindow: f.rateWindow, DeliveryTLS: tlsConfig, Logger: logger,
+		Start: time.Now().UTC(), Addr: f.addr, RateWindow: f.rateWindow, SessionTimeout: f.sessionTimeout,
+		DeliveryTLS: tlsConfig, Logger: logger,
 	})
 	if err != nil {
 		_ = ctl.Close()
@@ -100,7 +102,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 type flags struct {
 	addr, control, kind, caFile string
 	insecure, quiet             bool
-	rateWindow                  time.Duration
+	rateWindow, sessionTimeout  time.Duration
 }
 
 // parseFlags parses args, writing usage errors to stderr. It returns the
@@ -116,6 +118,7 @@ func parseFlags(args []string, stderr io.Writer) (flags, int) {
 	fs.StringVar(&f.caFile, "ca", "", "PEM `file` of certificates to trust when calling callback URLs (a self-signed --tls-cert of bankhook serve)")
 	fs.BoolVar(&f.insecure, "insecure", false, "do not verify the certificates of callback servers (pinned chains are still checked)")
 	fs.DurationVar(&f.rateWindow, "rate-window", bunqtest.DefaultRateWindow, "window of bunq's rate limits; negative turns them off")
+	fs.DurationVar(&f.sessionTimeout, "session-timeout", bunqtest.DefaultSessionTimeout, "the users' session_timeout: an unused session ends after it")
 	fs.BoolVar(&f.quiet, "quiet", false, "do not log API requests and callback attempts")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -202,8 +205,21 @@ func controlHandler(srv *bunqtest.Server, u bunqtest.User) http.Handler {
 		fmt.Fprintf(w, "clock %s, %d callback attempts made\n", srv.Now().Format(time.DateTime), n)
 	})
 	mux.HandleFunc("POST /expire-sessions", func(w http.ResponseWriter, r *http.Request) {
+		status := http.StatusForbidden
+		if v := r.URL.Query().Get("status"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				http.Error(w, "want ?status=403 or ?status=401", http.StatusBadRequest)
+				return
+			}
+			status = n
+		}
+		if err := srv.SetEndedSessionStatus(status); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
 		srv.ExpireSessions()
-		fmt.Fprintln(w, "sessions ended")
+		fmt.Fprintf(w, "sessions ended: the next call gets %d\n", status)
 	})
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "clock %s\ncallbacks waiting for a retry: %d\nfailed callbacks: %d\n",
