@@ -63,14 +63,35 @@
 //
 // # Calls
 //
-//	ListFilters, SetFilters                  GET, POST /v1/user/{userID}/notification-filter-url
-//	ListAccountFilters, SetAccountFilters    … /monetary-account/{monetary-accountID}/notification-filter-url
+//	ListFilters, SetFilters, UpdateFilters   GET, POST /v1/user/{userID}/notification-filter-url
+//	ListAccountFilters, SetAccountFilters,   … /monetary-account/{monetary-accountID}/notification-filter-url
+//	  UpdateAccountFilters
 //	ListPins, CreatePin, DeletePin           GET, POST, DELETE /v1/user/{userID}/certificate-pinned
 //	ListFailures, RetryFailures              GET, POST /v1/user/{userID}/notification-filter-failure
 //
-// A POST of notification filters replaces the whole list. ListFailures
-// follows Pagination.older_url to the end; RetryFailures posts at most 100
-// ids a request.
+// # Pagination
+//
+// bunq answers a listing in pages, newest first: 10 entries unless the
+// request asks for a count (at most 200), with a Pagination object whose
+// older_url leads to the next older page (newer_url and future_url go the
+// other way). Every listing of the client (ListFilters, ListFailures)
+// asks for count=200 and follows older_url until a page has none; a link
+// that leaves the listing (another host, path or parameter) or leads back
+// to a page already read is refused, and so is the whole listing, after
+// at most 10,000 pages. A listing that fails part way returns an error
+// and nothing of what it read.
+//
+// A POST of notification filters replaces the whole list, so a filter
+// missing from what was read would be deleted. [Client.UpdateFilters]
+// therefore posts only after the whole list was read: it hands the list
+// to a function of yours and posts what it returns. Filters bunq listed
+// go back unchanged, categories this package does not know (see
+// Options.Filter) included; new ones are checked. A listing entry is read
+// in one shape, its own category and notification_target when it has
+// them, else its notification_filters, and identical filters are kept
+// once, so that a list read and posted back is the list bunq holds.
+//
+// RetryFailures posts at most 100 ids a request.
 //
 // The package bunq/bunqtest is a stand-in of bunq's API for tests; the
 // examples run against it.

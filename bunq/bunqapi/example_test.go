@@ -127,6 +127,41 @@ func ExampleClient_SetFilters() {
 	// bunqapi: POST /v1/user/1001/notification-filter-url: bunq: notification_filters[0]: bunq: notification_target with scheme "http": bunq requires https
 }
 
+func ExampleClient_UpdateFilters() {
+	// A bunq whose listings come in pages of 10, and that offers a
+	// category bankhook does not know.
+	srv := bunqtest.NewServer(bunqtest.Options{RateWindow: -1, PageLimit: 10, ExtraCategories: []bunq.Category{"PROMOTION"}})
+	defer srv.Close()
+	u, _ := srv.AddUser(bunqtest.UserOptions{})
+	var others []bunq.NotificationFilterURL
+	for i, cat := range bunq.Categories()[:12] {
+		others = append(others, bunq.NotificationFilterURL{Category: cat, NotificationTarget: fmt.Sprintf("https://other%d.example/", i)})
+	}
+	others = append(others, bunq.NotificationFilterURL{Category: "PROMOTION", NotificationTarget: "https://other.example/"})
+	_ = srv.SetFilters(u.ID, 0, others)
+
+	ctx := context.Background()
+	c, err := bunqapi.Setup(ctx, u.APIKey, bunqapi.Options{BaseURL: srv.URL()})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// Read every page, add ours, write the whole list back.
+	err = c.UpdateFilters(ctx, func(current []bunq.NotificationFilterURL) []bunq.NotificationFilterURL {
+		fmt.Println("listed:", len(current))
+		return append(current, bunq.NotificationFilterURL{Category: bunq.CategoryMutation, NotificationTarget: "https://hooks.example.com/bunq?token=s3cret"})
+	})
+	fmt.Println(err)
+	filters := srv.Filters(u.ID, 0)
+	fmt.Println("now:", len(filters))
+	fmt.Println(filters[12].Category, filters[13].Category)
+	// Output:
+	// listed: 13
+	// <nil>
+	// now: 14
+	// PROMOTION MUTATION
+}
+
 func ExampleClient_CreatePin() {
 	srv, u := exampleStandIn()
 	defer srv.Close()

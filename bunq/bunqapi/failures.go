@@ -4,89 +4,38 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 
 	"github.com/bankhook/bankhook/bunq"
 )
 
-// Listing limits.
-const (
-	// failurePageSize is the count asked per page: bunq's maximum.
-	failurePageSize = 200
-	// maxFailurePages bounds a listing, against a server whose older_url
-	// never ends.
-	maxFailurePages = 10_000
-)
-
 // ListFailures returns every callback bunq gave up on and still lists
-// (GET /v1/user/{userID}/notification-filter-failure), newest first. It
-// asks for pages of 200 and follows Pagination.older_url to the end. A
-// page link that leaves the listing (another path, host or parameter)
-// or comes round again is refused, as is a response whose signature
-// does not verify: a forged page cannot hide failures or send the session
-// token elsewhere.
+// (GET /v1/user/{userID}/notification-filter-failure), newest first, each
+// once. It reads the whole listing as described in the package doc
+// (Pagination): an error, also on a later page, returns no failures.
 func (c *Client) ListFailures(ctx context.Context) ([]bunq.NotificationFilterFailure, error) {
-	base := c.userPath("/notification-filter-failure")
-	next := fmt.Sprintf("%s?count=%d", base, failurePageSize)
 	var all []bunq.NotificationFilterFailure
-	seenIDs := map[int64]bool{}
-	seenPages := map[string]bool{}
-	for pages := 0; next != ""; pages++ {
-		if pages == maxFailurePages {
-			return nil, fmt.Errorf("%w to GET %s: more than %d pages", ErrResponse, base, maxFailurePages)
-		}
-		seenPages[next] = true
-		resp, err := c.do(ctx, request{method: http.MethodGet, path: next, auth: authSession})
+	seen := map[int64]bool{}
+	err := c.listAll(ctx, c.userPath("/notification-filter-failure"), func(body []byte) (bunq.Pagination, error) {
+		l, err := bunq.DecodeFailureListing(body)
 		if err != nil {
-			return nil, err
-		}
-		l, err := bunq.DecodeFailureListing(resp.body)
-		if err != nil {
-			return nil, fmt.Errorf("%w to GET %s: %w", ErrResponse, base, err)
+			return bunq.Pagination{}, err
 		}
 		for _, f := range l.Failures {
-			if !seenIDs[f.ID] {
-				seenIDs[f.ID] = true
+			if !seen[f.ID] {
+				seen[f.ID] = true
 				all = append(all, f)
 			}
 		}
-		next = ""
-		if older := l.Pagination.OlderURL; older != "" {
-			if next, err = checkPageURL(older, base); err != nil {
-				return nil, fmt.Errorf("%w to GET %s: Pagination.older_url: %v", ErrResponse, base, err)
-			}
-			if seenPages[next] {
-				return nil, fmt.Errorf("%w to GET %s: Pagination.older_url leads back to a page already read", ErrResponse, base)
-			}
-		}
+		return l.Pagination, nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if all == nil {
 		all = []bunq.NotificationFilterFailure{}
 	}
 	return all, nil
-}
-
-// checkPageURL accepts a page link of the listing at path: a relative URL
-// with that path and no parameters but count, older_id and newer_id.
-func checkPageURL(link, path string) (string, error) {
-	u, err := url.Parse(link)
-	if err != nil {
-		return "", fmt.Errorf("%.80q is not a URL", link)
-	}
-	if u.Scheme != "" || u.Host != "" || u.User != nil || u.Path != path || u.Fragment != "" {
-		return "", fmt.Errorf("%.80q is not a page of %s", link, path)
-	}
-	q, err := url.ParseQuery(u.RawQuery)
-	if err != nil {
-		return "", fmt.Errorf("%.80q has a malformed query", link)
-	}
-	for k := range q {
-		if k != "count" && k != "older_id" && k != "newer_id" {
-			return "", fmt.Errorf("%.80q has an unexpected parameter %q", link, k)
-		}
-	}
-	return path + "?" + q.Encode(), nil
 }
 
 // RetryFailures has bunq send the failed callbacks ids again (POST

@@ -59,12 +59,13 @@ func FuzzCheckPageURL(f *testing.F) {
 }
 
 // FuzzDecodeFilters checks that a filter listing either decodes to
-// filters each of which appears in the body, or is refused; it never
-// panics.
+// filters each of which appears in the body, each once, or is refused;
+// it never panics.
 func FuzzDecodeFilters(f *testing.F) {
 	for _, seed := range []string{
 		`{"Response":[{"NotificationFilterUrl":{"id":1,"category":"MUTATION","notification_target":"https://a.example/"}}]}`,
 		`{"Response":[{"NotificationFilterUrl":{"notification_filters":[{"category":"PAYMENT","notification_target":"https://b.example/"}]}}]}`,
+		`{"Response":[{"NotificationFilterUrl":{"id":2,"category":"MUTATION","notification_target":"https://a.example/","notification_filters":[{"category":"MUTATION","notification_target":"https://a.example/"}]}}],"Pagination":{"older_url":null}}`,
 		`{"Response":[]}`,
 		`{"Response":[{"Id":{"id":3}}]}`,
 		`{"Response":null}`,
@@ -81,7 +82,12 @@ func FuzzDecodeFilters(f *testing.F) {
 		if filters == nil {
 			t.Fatal("nil filters without an error")
 		}
+		seen := map[bunq.NotificationFilterURL]bool{}
 		for _, fl := range filters {
+			if seen[fl] {
+				t.Fatalf("filter %+v listed twice", fl)
+			}
+			seen[fl] = true
 			if fl.Category == "" && fl.NotificationTarget == "" {
 				continue // an entry of the nested form may be empty
 			}

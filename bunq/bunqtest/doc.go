@@ -52,13 +52,16 @@
 //
 // GET and POST /v1/user/{userID}/notification-filter-url and
 // /v1/user/{userID}/monetary-account/{monetary-accountID}/notification-filter-url
-// (a POST replaces the whole list; known categories and https URLs only;
-// at most 2 URLs per category); GET, POST, and GET and DELETE of an item
+// (listed newest first, count 10 by default and at most 200, with
+// Pagination; each entry carries its filter both as its own category and
+// notification_target and in notification_filters; a POST replaces the
+// whole list; bunq's categories, [Options.ExtraCategories] and https URLs
+// only; at most 2 URLs per category); GET, POST, and GET and DELETE of an item
 // of /v1/user/{userID}/certificate-pinned (the chain is posted as a list
 // of {"certificate": PEM} and listed as one string glued with newlines);
 // GET /v1/user/{userID}/notification-filter-failure (newest first, count
 // 10 by default and at most 200, Pagination with older_url, newer_url and
-// future_url) and POST of it with notification_filter_failed_ids, at most
+// future_url; [Options.PageLimit] makes pages smaller) and POST of it with notification_filter_failed_ids, at most
 // 100 comma-separated ids.
 //
 // # Callbacks

@@ -35,72 +35,86 @@ type failureObject struct {
 // count per page (default 10, at most 200), with older_id and newer_id
 // paging as bunq's Pagination describes.
 func (s *Server) listFailures(c *call) (*result, *apiError) {
+	all := c.user.failures // ascending id
+	lo, hi, p, aerr := s.pageOf(c, len(all), func(i int) int64 { return all[i].id })
+	if aerr != nil {
+		return nil, aerr
+	}
+	items := make([]any, 0, hi-lo)
+	for i := hi - 1; i >= lo; i-- {
+		items = append(items, one("NotificationFilterFailure", failureObjectOf(all[i])))
+	}
+	return &result{items: items, pagination: p}, nil
+}
+
+// pageOf picks the page of a listing of n entries in ascending id order
+// (id(i) is the id of entry i) that the request's count (default 10, at
+// most 200, cut to Options.PageLimit), older_id and newer_id ask for, as
+// bunq pages its listings: the entries all[lo:hi], to be listed newest
+// first, and the page's Pagination.
+func (s *Server) pageOf(c *call, n int, id func(i int) int64) (lo, hi int, p *pagination, aerr *apiError) {
 	q := c.r.URL.Query()
 	count := defaultCount
 	if v := q.Get("count"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > maxCount {
-			return nil, errorf(http.StatusBadRequest, "count must be a number from 1 to %d.", maxCount)
+		k, err := strconv.Atoi(v)
+		if err != nil || k < 1 || k > maxCount {
+			return 0, 0, nil, errorf(http.StatusBadRequest, "count must be a number from 1 to %d.", maxCount)
 		}
-		count = n
+		count = k
 	}
 	var olderID, newerID int64
 	for name, dst := range map[string]*int64{"older_id": &olderID, "newer_id": &newerID} {
 		if v := q.Get(name); v != "" {
-			n, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || n < 0 {
-				return nil, errorf(http.StatusBadRequest, "%s must be an id.", name)
+			k, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || k < 0 {
+				return 0, 0, nil, errorf(http.StatusBadRequest, "%s must be an id.", name)
 			}
-			*dst = n
+			*dst = k
 		}
 	}
 	if olderID != 0 && newerID != 0 {
-		return nil, errorf(http.StatusBadRequest, "Give older_id or newer_id, not both.")
+		return 0, 0, nil, errorf(http.StatusBadRequest, "Give older_id or newer_id, not both.")
 	}
+	asked := count
+	count = min(count, s.opts.PageLimit)
 
-	all := c.user.failures // ascending id
-	lo, hi := 0, len(all)  // the window of candidates, all[lo:hi]
+	lo, hi = 0, n // the window of candidates
 	switch {
 	case olderID != 0:
-		for hi > 0 && all[hi-1].id >= olderID {
+		for hi > 0 && id(hi-1) >= olderID {
 			hi--
 		}
 		lo = max(hi-count, 0)
 	case newerID != 0:
-		for lo < len(all) && all[lo].id <= newerID {
+		for lo < n && id(lo) <= newerID {
 			lo++
 		}
-		hi = min(lo+count, len(all))
+		hi = min(lo+count, n)
 	default:
 		lo = max(hi-count, 0)
-	}
-	page := all[lo:hi]
-	items := make([]any, 0, len(page))
-	for i := len(page) - 1; i >= 0; i-- {
-		items = append(items, one("NotificationFilterFailure", failureObjectOf(page[i])))
 	}
 
 	link := func(param string, id int64) *string {
 		v := url.Values{}
 		if q.Has("count") {
-			v.Set("count", strconv.Itoa(count))
+			v.Set("count", strconv.Itoa(asked))
 		}
 		v.Set(param, strconv.FormatInt(id, 10))
 		u := c.r.URL.Path + "?" + v.Encode()
 		return &u
 	}
-	p := &pagination{}
-	if len(page) > 0 {
+	p = &pagination{}
+	if hi > lo {
 		if lo > 0 {
-			p.OlderURL = link("older_id", page[0].id)
+			p.OlderURL = link("older_id", id(lo))
 		}
-		if hi < len(all) {
-			p.NewerURL = link("newer_id", page[len(page)-1].id)
+		if hi < n {
+			p.NewerURL = link("newer_id", id(hi-1))
 		} else {
-			p.FutureURL = link("newer_id", page[len(page)-1].id)
+			p.FutureURL = link("newer_id", id(hi-1))
 		}
 	}
-	return &result{items: items, pagination: p}, nil
+	return lo, hi, p, nil
 }
 
 func failureObjectOf(f *failure) failureObject {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/bankhook/bankhook/bunq"
@@ -12,13 +13,16 @@ import (
 // maxURLsPerCategory is bunq's limit of callback URLs per category.
 const maxURLsPerCategory = 2
 
-// filterObject is a NotificationFilterUrl as bunq lists it.
+// filterObject is a NotificationFilterUrl as bunq lists it: one filter,
+// whose fields bunq's SDKs read, and the same filter again in
+// notification_filters, the shape bunq's API reference gives the object.
 type filterObject struct {
-	ID                 int64         `json:"id"`
-	Created            bunq.Time     `json:"created"`
-	Updated            bunq.Time     `json:"updated"`
-	Category           bunq.Category `json:"category"`
-	NotificationTarget string        `json:"notification_target"`
+	ID                  int64                     `json:"id"`
+	Created             bunq.Time                 `json:"created"`
+	Updated             bunq.Time                 `json:"updated"`
+	Category            bunq.Category             `json:"category"`
+	NotificationTarget  string                    `json:"notification_target"`
+	NotificationFilters []bunq.NotificationFilter `json:"notification_filters"`
 }
 
 // filterListOf returns the filter list a filter request is about: the
@@ -36,22 +40,30 @@ func (s *Server) filterListOf(c *call) (*filterList, *apiError) {
 }
 
 // listFilters answers GET …/notification-filter-url: one
-// NotificationFilterUrl per filter.
+// NotificationFilterUrl per filter, newest first, in pages as bunq's
+// listings are (count 10 by default, at most 200, Pagination).
 func (s *Server) listFilters(c *call) (*result, *apiError) {
 	l, aerr := s.filterListOf(c)
 	if aerr != nil {
 		return nil, aerr
 	}
-	return &result{items: filterItems(l)}, nil
+	all := l.filters // ascending id
+	lo, hi, p, aerr := s.pageOf(c, len(all), func(i int) int64 { return all[i].id })
+	if aerr != nil {
+		return nil, aerr
+	}
+	items := make([]any, 0, hi-lo)
+	for i := hi - 1; i >= lo; i-- {
+		items = append(items, filterItem(all[i]))
+	}
+	return &result{items: items, pagination: p}, nil
 }
 
-func filterItems(l *filterList) []any {
-	items := make([]any, 0, len(l.filters))
-	for _, f := range l.filters {
-		t := bunq.Time{Time: f.created}
-		items = append(items, one("NotificationFilterUrl", filterObject{f.id, t, t, f.category, f.target}))
-	}
-	return items
+func filterItem(f *filter) any {
+	t := bunq.Time{Time: f.created}
+	return one("NotificationFilterUrl", filterObject{f.id, t, t, f.category, f.target, []bunq.NotificationFilter{
+		{NotificationDeliveryMethod: bunq.DeliveryURL, NotificationTarget: f.target, Category: f.category},
+	}})
 }
 
 // setFilters answers POST …/notification-filter-url: the body's list
@@ -80,16 +92,21 @@ func (s *Server) setFilters(c *call) (*result, *apiError) {
 	if aerr := s.replaceFiltersLocked(l, filters); aerr != nil {
 		return nil, aerr
 	}
-	return &result{items: filterItems(l)}, nil
+	items := make([]any, 0, len(l.filters))
+	for _, f := range l.filters {
+		items = append(items, filterItem(f))
+	}
+	return &result{items: items}, nil
 }
 
-// replaceFiltersLocked checks filters as bunq does (known categories,
-// https URLs, at most 2 URLs per category) and makes them the list.
+// replaceFiltersLocked checks filters as bunq does (its categories, those
+// of bunq.Categories and Options.ExtraCategories; https URLs; at most 2
+// URLs per category) and makes them the list.
 func (s *Server) replaceFiltersLocked(l *filterList, filters []bunq.NotificationFilterURL) *apiError {
 	targets := map[bunq.Category]map[string]bool{}
 	list := make([]*filter, 0, len(filters))
 	for i, f := range filters {
-		if !f.Category.Known() {
+		if !f.Category.Known() && !slices.Contains(s.opts.ExtraCategories, f.Category) {
 			return errorf(http.StatusBadRequest, "notification_filters[%d]: unknown category %q.", i, f.Category)
 		}
 		u, err := url.Parse(f.NotificationTarget)

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -56,6 +57,17 @@ type Options struct {
 	// /v1/session-server and GET /v1/user, as bunq answers the user's
 	// auto-logout time. Default [DefaultSessionTimeout], bunq's week.
 	SessionTimeout time.Duration
+	// ExtraCategories are callback categories the stand-in accepts in
+	// notification filters besides bunq.Categories(): those bunq added
+	// after bankhook was written, or offers to some users only, so that a
+	// test can hold filters bankhook does not know. Default none.
+	ExtraCategories []bunq.Category
+	// PageLimit is the most entries a page of a listing holds: count
+	// (bunq's default 10, at most 200; above 200 is refused) is cut to
+	// it. A test sets a small limit to have a client follow
+	// Pagination.older_url across pages without making hundreds of
+	// entries. Default 200, bunq's maximum count.
+	PageLimit int
 	// DeliveryTLS is the TLS configuration the stand-in calls callback
 	// URLs with (they are always https). Put the certificate of a test
 	// server in RootCAs, or the stand-in refuses it as bunq would. It is
@@ -186,6 +198,10 @@ func newServer(o Options) (*Server, error) {
 	}
 	if o.Addr == "" {
 		o.Addr = "127.0.0.1:0"
+	}
+	o.ExtraCategories = slices.Clone(o.ExtraCategories)
+	if o.PageLimit <= 0 || o.PageLimit > maxCount {
+		o.PageLimit = maxCount
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

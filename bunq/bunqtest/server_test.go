@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/bunq/bunqtest"
 )
 
@@ -187,7 +188,7 @@ func TestSignatureModes(t *testing.T) {
 	assert.Empty(t, a.header.Values("X-Bunq-Server-Signature"))
 
 	srv.SetSignatureMode(bunqtest.SignTampered)
-	a = get()
+	a = w.do("GET", w.user("/certificate-pinned"), w.session, nil, true)
 	assert.Equal(t, `{"Response":[]} `, string(a.body), "an empty list is changed too")
 	assert.False(t, w.verified(a))
 
@@ -324,7 +325,7 @@ func TestFilterEndpoints(t *testing.T) {
 		assert.NotZero(t, obj.ID)
 		got = append(got, obj.Category+" "+obj.Target)
 	}
-	assert.Equal(t, []string{"MUTATION https://a.example/hook?token=1", "PAYMENT https://a.example/hook?token=1"}, got)
+	assert.Equal(t, []string{"PAYMENT https://a.example/hook?token=1", "MUTATION https://a.example/hook?token=1"}, got, "newest first")
 
 	accountPath := fmt.Sprintf("/monetary-account/%d/notification-filter-url", account2)
 	require.Equal(t, 200, set(accountPath, f("MUTATION", "https://b.example/")).status)
@@ -356,6 +357,89 @@ func TestFilterEndpoints(t *testing.T) {
 			assert.Contains(t, a.errorText(t), tt.wantError)
 		})
 	}
+}
+
+// TestFilterListingPages: filters are listed as bunq lists them, newest
+// first in pages of 10 unless count (at most 200) says otherwise, with
+// Pagination; each entry carries its filter in both of bunq's shapes.
+func TestFilterListingPages(t *testing.T) {
+	srv := newServer(t, bunqtest.Options{ExtraCategories: []bunq.Category{"PROMOTION"}})
+	u := addUser(t, srv, "")
+	w := login(t, srv, u.APIKey)
+	require.NoError(t, srv.SetFilters(u.ID, 0, manyFilters(25)))
+
+	type entry struct {
+		ID       int64  `json:"id"`
+		Category string `json:"category"`
+		Target   string `json:"notification_target"`
+		Filters  []struct {
+			Method   string `json:"notification_delivery_method"`
+			Category string `json:"category"`
+			Target   string `json:"notification_target"`
+		} `json:"notification_filters"`
+	}
+	page := func(query string) ([]entry, map[string]*string) {
+		t.Helper()
+		a := w.do("GET", w.user("/notification-filter-url")+query, w.session, nil, true)
+		require.Equal(t, 200, a.status, string(a.body))
+		var env struct {
+			Pagination map[string]*string `json:"Pagination"`
+		}
+		require.NoError(t, json.Unmarshal(a.body, &env))
+		var entries []entry
+		for _, it := range a.items(t) {
+			var e entry
+			require.NoError(t, json.Unmarshal(it["NotificationFilterUrl"], &e))
+			require.Len(t, e.Filters, 1)
+			assert.Equal(t, "URL", e.Filters[0].Method)
+			assert.Equal(t, e.Category+" "+e.Target, e.Filters[0].Category+" "+e.Filters[0].Target, "the same filter in both shapes")
+			entries = append(entries, e)
+		}
+		return entries, env.Pagination
+	}
+
+	first, p := page("")
+	require.Len(t, first, 10, "bunq's default count")
+	assert.Equal(t, []int64{25, 16}, []int64{first[0].ID, first[9].ID}, "newest first")
+	require.NotNil(t, p["older_url"])
+	assert.Nil(t, p["newer_url"])
+	second, p := page(strings.TrimPrefix(*p["older_url"], w.user("/notification-filter-url")))
+	require.Len(t, second, 10)
+	assert.Less(t, second[0].ID, first[9].ID)
+	third, p := page(strings.TrimPrefix(*p["older_url"], w.user("/notification-filter-url")))
+	require.Len(t, third, 5)
+	assert.Nil(t, p["older_url"], "the last page")
+	assert.NotNil(t, p["newer_url"])
+
+	all, p := page("?count=200")
+	assert.Len(t, all, 25)
+	assert.Nil(t, p["older_url"])
+	assert.Equal(t, "PROMOTION", all[len(all)-1].Category, "a category bankhook does not know, which this bunq offers")
+	t.Run("PageLimit", func(t *testing.T) {
+		small := newServer(t, bunqtest.Options{PageLimit: 7})
+		u := addUser(t, small, "")
+		w := login(t, small, u.APIKey)
+		require.NoError(t, small.SetFilters(u.ID, 0, manyFilters(25)[1:]))
+		a := w.do("GET", w.user("/notification-filter-url")+"?count=200", w.session, nil, true)
+		require.Equal(t, 200, a.status)
+		assert.Len(t, a.items(t), 7)
+		assert.Contains(t, string(a.body), `"older_url":"`+w.user("/notification-filter-url")+`?count=200&older_id=18"`)
+	})
+	for _, q := range []string{"?count=201", "?count=0", "?older_id=x"} {
+		a := w.do("GET", w.user("/notification-filter-url")+q, w.session, nil, true)
+		assert.Equal(t, 400, a.status, q)
+	}
+}
+
+// manyFilters returns n filters: two URLs for each category, the first
+// of them PROMOTION, a category bankhook does not know.
+func manyFilters(n int) []bunq.NotificationFilterURL {
+	cats := append([]bunq.Category{"PROMOTION"}, bunq.Categories()...)
+	out := make([]bunq.NotificationFilterURL, n)
+	for i := range out {
+		out[i] = bunq.NotificationFilterURL{Category: cats[i/2], NotificationTarget: fmt.Sprintf("https://%c.example/bunq", 'a'+i%2)}
+	}
+	return out
 }
 
 func TestCertificatePinnedEndpoints(t *testing.T) {

@@ -11,7 +11,9 @@ import (
 
 const bunqFiltersUsage = `Usage: bankhook bunq filters [flags]
 
-Prints the URL notification filters, one a line: CATEGORY<TAB>TARGET. The
+Prints the URL notification filters, oldest first, one a line:
+CATEGORY<TAB>TARGET. It reads every page of bunq's listing, and prints
+filters of categories bankhook does not know as bunq listed them. The
 target is printed in full: its query may hold the receiver's token.
 `
 
@@ -40,6 +42,15 @@ func (b *bunqRun) listFilters(ctx context.Context, c *bunqapi.Client) ([]bunq.No
 		return c.ListAccountFilters(ctx, id)
 	}
 	return c.ListFilters(ctx)
+}
+
+// updateFilters changes the filters of --account, or of the user, with
+// edit, once the whole list was read.
+func (b *bunqRun) updateFilters(ctx context.Context, c *bunqapi.Client, edit func([]bunq.NotificationFilterURL) []bunq.NotificationFilterURL) error {
+	if id := b.accountID(); id != 0 {
+		return c.UpdateAccountFilters(ctx, id, edit)
+	}
+	return c.UpdateFilters(ctx, edit)
 }
 
 // setFilters sets the filters of --account, or of the user.

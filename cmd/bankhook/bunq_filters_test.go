@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/bunq/bunqtest"
 )
 
@@ -76,4 +78,39 @@ func TestBunqFilters(t *testing.T) {
 			assert.NotContains(t, r.stderr, "s3cret", "a URL's token is not repeated")
 		})
 	}
+}
+
+// TestBunqSubscribeKeepsEveryPage: 25 filters across 3 pages of 10, one
+// of a category bankhook does not know, are listed whole and kept whole
+// by subscribe and unsubscribe.
+func TestBunqSubscribeKeepsEveryPage(t *testing.T) {
+	t.Parallel()
+	e := newBunqEnv(t, bunqtest.Options{PageLimit: 10, ExtraCategories: []bunq.Category{"PROMOTION"}})
+	e.login()
+	cats := append([]bunq.Category{"PROMOTION"}, bunq.Categories()...)
+	var existing []bunq.NotificationFilterURL
+	var want strings.Builder
+	for i := range 25 {
+		f := bunq.NotificationFilterURL{Category: cats[i/2], NotificationTarget: fmt.Sprintf("https://%c.example/bunq", 'a'+i%2)}
+		existing = append(existing, f)
+		fmt.Fprintf(&want, "%s\t%s\n", f.Category, f.NotificationTarget)
+	}
+	require.NoError(t, e.srv.SetFilters(e.user.ID, 0, existing))
+
+	r := e.run("", "filters")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, want.String(), r.stdout, "every page, PROMOTION included")
+	assert.True(t, strings.HasPrefix(r.stdout, "PROMOTION\thttps://a.example/bunq\n"))
+
+	const hook = "https://hooks.example/bunq?token=s3cret"
+	unused := bunq.Categories()[len(bunq.Categories())-1]
+	r = e.run("", "subscribe", "--url", hook, string(unused))
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Equal(t, want.String()+string(unused)+"\t"+hook+"\n", r.stdout)
+	assert.Len(t, e.srv.Filters(e.user.ID, 0), 26, "the 25 kept")
+
+	r = e.run("", "unsubscribe", "--url", "https://b.example/bunq")
+	require.Equal(t, exitOK, r.code, r.stderr)
+	assert.Len(t, e.srv.Filters(e.user.ID, 0), 14, "b's 12 gone, a's 13 and the hook's kept")
+	assert.Equal(t, bunq.Category("PROMOTION"), e.srv.Filters(e.user.ID, 0)[0].Category)
 }

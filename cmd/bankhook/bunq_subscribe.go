@@ -14,9 +14,12 @@ import (
 
 const bunqSubscribeUsage = `Usage: bankhook bunq subscribe --url URL [flags] CATEGORY...
 
-Makes bunq send the given categories to URL: it reads the filters, replaces
-those of URL by the given categories, keeps the filters of other URLs and
-writes the list back (bunq's POST replaces the whole list). URL must be
+Makes bunq send the given categories to URL: it reads the whole list of
+filters (every page), replaces those of URL by the given categories, keeps
+the filters of other URLs as bunq listed them (categories bankhook does
+not know included) and writes the list back (bunq's POST replaces the
+whole list). When the list cannot be read to its end, nothing is written.
+URL must be
 https; put a secret token in its query (?token=…) for the receiver to
 check. Prints the filters afterwards. Categories:
 
@@ -52,15 +55,14 @@ func bunqSubscribe(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return b.fail(err)
 	}
-	filters, err := b.listFilters(ctx, c)
+	err = b.updateFilters(ctx, c, func(filters []bunq.NotificationFilterURL) []bunq.NotificationFilterURL {
+		filters = slices.DeleteFunc(filters, func(f bunq.NotificationFilterURL) bool { return f.NotificationTarget == *target })
+		for _, cat := range categories {
+			filters = append(filters, bunq.NotificationFilterURL{Category: cat, NotificationTarget: *target})
+		}
+		return filters
+	})
 	if err != nil {
-		return b.fail(err)
-	}
-	filters = slices.DeleteFunc(filters, func(f bunq.NotificationFilterURL) bool { return f.NotificationTarget == *target })
-	for _, cat := range categories {
-		filters = append(filters, bunq.NotificationFilterURL{Category: cat, NotificationTarget: *target})
-	}
-	if err := b.setFilters(ctx, c, filters); err != nil {
 		return b.fail(err)
 	}
 	return b.printFilters(ctx, c)
@@ -105,8 +107,10 @@ func categoryList() string {
 
 const bunqUnsubscribeUsage = `Usage: bankhook bunq unsubscribe [flags]
 
-Removes the URL filters of --url, keeping the others, or, without --url,
-every URL filter. Prints the filters afterwards.
+Removes the URL filters of --url, keeping the others as bunq listed them,
+or, without --url, every URL filter. With --url it reads the whole list
+first (every page) and writes nothing when it cannot. Prints the filters
+afterwards.
 `
 
 // bunqUnsubscribe is bankhook bunq unsubscribe.
@@ -121,21 +125,28 @@ func bunqUnsubscribe(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return b.fail(err)
 	}
-	var keep []bunq.NotificationFilterURL
-	if *target != "" {
-		filters, err := b.listFilters(ctx, c)
-		if err != nil {
+	if *target == "" {
+		if err := b.setFilters(ctx, c, nil); err != nil {
 			return b.fail(err)
 		}
-		keep = slices.DeleteFunc(slices.Clone(filters), func(f bunq.NotificationFilterURL) bool { return f.NotificationTarget == *target })
-		if len(keep) == len(filters) {
-			fmt.Fprintln(stderr, "bankhook bunq unsubscribe: no filter has that URL; nothing changed")
-			printFilters(stdout, filters)
-			return exitOK
-		}
+		return b.printFilters(ctx, c)
 	}
-	if err := b.setFilters(ctx, c, keep); err != nil {
+	var unchanged []bunq.NotificationFilterURL
+	none := false
+	err = b.updateFilters(ctx, c, func(filters []bunq.NotificationFilterURL) []bunq.NotificationFilterURL {
+		keep := slices.DeleteFunc(slices.Clone(filters), func(f bunq.NotificationFilterURL) bool { return f.NotificationTarget == *target })
+		if none = len(keep) == len(filters); none {
+			unchanged = filters
+		}
+		return keep
+	})
+	if err != nil {
 		return b.fail(err)
+	}
+	if none {
+		fmt.Fprintln(stderr, "bankhook bunq unsubscribe: no filter has that URL; nothing changed")
+		printFilters(stdout, unchanged)
+		return exitOK
 	}
 	return b.printFilters(ctx, c)
 }

@@ -39,6 +39,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/bunq/bunqtest"
 )
 
@@ -71,7 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	srv, err := newServer(bunqtest.Options{
 		Start: time.Now().UTC(), Addr: f.addr, RateWindow: f.rateWindow, SessionTimeout: f.sessionTimeout,
-		DeliveryTLS: tlsConfig, Logger: logger,
+		PageLimit: f.pageLimit, ExtraCategories: f.extraCategories, DeliveryTLS: tlsConfig, Logger: logger,
 	})
 	if err != nil {
 		_ = ctl.Close()
@@ -103,6 +104,8 @@ type flags struct {
 	addr, control, kind, caFile string
 	insecure, quiet             bool
 	rateWindow, sessionTimeout  time.Duration
+	pageLimit                   int
+	extraCategories             []bunq.Category
 }
 
 // parseFlags parses args, writing usage errors to stderr. It returns the
@@ -119,6 +122,11 @@ func parseFlags(args []string, stderr io.Writer) (flags, int) {
 	fs.BoolVar(&f.insecure, "insecure", false, "do not verify the certificates of callback servers (pinned chains are still checked)")
 	fs.DurationVar(&f.rateWindow, "rate-window", bunqtest.DefaultRateWindow, "window of bunq's rate limits; negative turns them off")
 	fs.DurationVar(&f.sessionTimeout, "session-timeout", bunqtest.DefaultSessionTimeout, "the users' session_timeout: an unused session ends after it")
+	fs.IntVar(&f.pageLimit, "page-limit", 200, "the most entries a page of a listing holds (bunq: count, at most 200)")
+	fs.Func("extra-category", "a callback `category` filters may use besides bunq's documented ones (repeatable)", func(v string) error {
+		f.extraCategories = append(f.extraCategories, bunq.Category(v))
+		return nil
+	})
 	fs.BoolVar(&f.quiet, "quiet", false, "do not log API requests and callback attempts")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
