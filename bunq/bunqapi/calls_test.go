@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -203,9 +204,11 @@ func TestFailuresAcrossPagesAndChunks(t *testing.T) {
 		ids[i] = f.ID
 	}
 	start = len(srv.Requests())
-	n, err := c.RetryFailures(ctx, ids)
+	res, err := c.RetryFailures(ctx, ids)
 	require.NoError(t, err)
-	assert.Equal(t, 250, n)
+	assert.Equal(t, ids, res.Resent)
+	assert.Empty(t, res.Stale)
+	assert.Equal(t, 3, res.Requests)
 	assert.Equal(t, 3, countRequests(srv, start, "POST", path, 200), "100 + 100 + 50 ids")
 	assert.Empty(t, srv.Failures(u.ID))
 	assert.Equal(t, 250, srv.Pending(), "bunq delivers them again")
@@ -216,10 +219,72 @@ func TestFailuresAcrossPagesAndChunks(t *testing.T) {
 		assert.ErrorContains(t, err, "id 1 given twice")
 		_, err = c.RetryFailures(ctx, []int64{3, 0})
 		assert.ErrorContains(t, err, "position 1")
-		n, err := c.RetryFailures(ctx, nil)
+		res, err := c.RetryFailures(ctx, nil)
 		assert.NoError(t, err)
-		assert.Zero(t, n)
+		assert.Zero(t, res)
 		assert.Len(t, srv.Requests(), before)
+	})
+}
+
+// TestRetryFailuresSkipsStaleIDs: bunq refuses a whole re-send with 404
+// when one id is no longer listed; the client halves the request until
+// the stale ids are alone, re-sends all the others in the same call and
+// returns the stale ones.
+func TestRetryFailuresSkipsStaleIDs(t *testing.T) {
+	srv := standIn(t, bunqtest.Options{})
+	c, u := setup(t, srv, bunqapi.Options{})
+	ctx := context.Background()
+	require.NoError(t, srv.SetFilters(u.ID, 0, []bunq.NotificationFilterURL{{Category: bunq.CategoryMutation, NotificationTarget: "https://127.0.0.1:1/down"}}))
+	for i := range 150 {
+		_, err := srv.Notify(u.ID, 0, bunq.CategoryMutation, bunq.EventMutationCreated, &bunq.Payment{ID: int64(1000 + i)})
+		require.NoError(t, err)
+	}
+	srv.Advance(bunq.RetrySchedule().Span())
+	failures, err := c.ListFailures(ctx)
+	require.NoError(t, err)
+	require.Len(t, failures, 150)
+	ids := make([]int64, len(failures))
+	for i, f := range failures {
+		ids[i] = f.ID
+	}
+
+	// Meanwhile, someone re-sends three of them by hand.
+	stale := []int64{ids[7], ids[60], ids[130]}
+	_, err = c.RetryFailures(ctx, stale)
+	require.NoError(t, err)
+
+	path := fmt.Sprintf("/v1/user/%d/notification-filter-failure", u.ID)
+	start := len(srv.Requests())
+	res, err := c.RetryFailures(ctx, ids)
+	require.NoError(t, err, "stale ids are not an error")
+	assert.Equal(t, stale, res.Stale)
+	var want []int64
+	for _, id := range ids {
+		if !slices.Contains(stale, id) {
+			want = append(want, id)
+		}
+	}
+	assert.Equal(t, want, res.Resent, "every other id, in one call")
+	assert.Equal(t, res.Requests, countRequests(srv, start, "POST", path, 200))
+	assert.Less(t, countRequests(srv, start, "POST", path, 200)+countRequests(srv, start, "POST", path, 404), 60, "halving, not one request per id")
+	assert.Empty(t, srv.Failures(u.ID), "none left behind for the next pass")
+
+	t.Run("an id never listed is stale too", func(t *testing.T) {
+		res, err := c.RetryFailures(ctx, []int64{999})
+		require.NoError(t, err)
+		assert.Equal(t, bunqapi.RetryResult{Stale: []int64{999}}, res)
+	})
+	t.Run("any other refusal stops", func(t *testing.T) {
+		srv.Advance(bunq.RetrySchedule().Span()) // the re-sent ones fail again
+		listed := srv.Failures(u.ID)
+		require.NotEmpty(t, listed)
+		id := listed[0].ID
+		srv.SetSignatureMode(bunqtest.SignNone) // the 200 does not verify
+		defer srv.SetSignatureMode(bunqtest.SignBody)
+		res, err := c.RetryFailures(ctx, []int64{999, id})
+		require.ErrorIs(t, err, bunqapi.ErrSignature)
+		assert.Equal(t, []int64{999}, res.Stale, "found before the error")
+		assert.Empty(t, res.Resent)
 	})
 }
 

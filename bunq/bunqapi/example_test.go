@@ -259,11 +259,15 @@ func ExampleClient_RetryFailures() {
 	for i, f := range failures {
 		ids[i] = f.ID
 	}
-	n, err := c.RetryFailures(ctx, ids)
-	fmt.Println(n, err)
+	// Meanwhile another process re-sends one of them: bunq no longer
+	// lists it, and refuses any request holding it with 404.
+	_, _ = c.RetryFailures(ctx, ids[42:43])
+
+	res, err := c.RetryFailures(ctx, ids)
+	fmt.Println(len(res.Resent), "re-sent in", res.Requests, "requests; stale:", res.Stale, err)
 	fmt.Println("bunq delivers again:", srv.Pending())
 	// Output:
-	// 250 <nil>
+	// 249 re-sent in 9 requests; stale: [208] <nil>
 	// bunq delivers again: 250
 }
 

@@ -64,8 +64,9 @@ type RecoverOptions struct {
 	// the ones another service recovers. It must be safe for concurrent
 	// use. Default: all.
 	Match func(bunq.NotificationFilterFailure) bool
-	// Logger receives a line per pass that re-sent something, failed or
-	// found failures older than MaxAge, never a secret or a callback URL.
+	// Logger receives a line per pass that re-sent something, failed,
+	// found failures older than MaxAge or met stale ids (Recovery.Stale),
+	// never a secret or a callback URL.
 	// Default slog.Default().
 	Logger *slog.Logger
 }
@@ -80,6 +81,7 @@ type Recovery struct {
 	Resent      int     // those bunq accepted to send again
 	Requests    int     // the re-send requests bunq accepted, 100 ids at most each
 	IDs         []int64 // the ids of the failures re-sent, newest first
+	Stale       []int64 // the ids bunq no longer listed when re-sent (re-sent or re-delivered meanwhile), newest first
 }
 
 // Recoverer re-sends the callbacks bunq gave up on. bunq tries a callback
@@ -172,24 +174,32 @@ func (r *Recoverer) pass(ctx context.Context) {
 		r.o.Logger.Warn("bunq recovery: not re-sending failed callbacks older than the maximum age; re-send by hand those never handled",
 			"too_old", len(rec.TooOld), "max_age", r.o.MaxAge, "ids", joinIDs(rec.TooOld))
 	}
+	if len(rec.Stale) > 0 {
+		r.o.Logger.Info("bunq recovery: failed callbacks no longer listed by bunq (re-sent or re-delivered meanwhile); left out",
+			"stale", len(rec.Stale), "ids", joinIDs(rec.Stale))
+	}
 	switch {
 	case err != nil:
 		r.o.Logger.Warn("bunq recovery: pass failed; trying again at the next interval",
-			"listed", rec.Listed, "resent", rec.Resent, "err", err)
+			"listed", rec.Listed, "resent", rec.Resent, "stale", len(rec.Stale), "err", err)
 	case rec.Resent > 0:
 		r.o.Logger.Info("bunq recovery: re-sent failed callbacks",
 			"resent", rec.Resent, "requests", rec.Requests, "listed", rec.Listed, "ids", idRange(rec.IDs),
-			"other_target", rec.OtherTarget, "too_old", len(rec.TooOld))
+			"other_target", rec.OtherTarget, "too_old", len(rec.TooOld), "stale", len(rec.Stale))
 	default:
 		r.o.Logger.Debug("bunq recovery: nothing to re-send", "listed", rec.Listed,
-			"other_target", rec.OtherTarget, "too_old", len(rec.TooOld))
+			"other_target", rec.OtherTarget, "too_old", len(rec.TooOld), "stale", len(rec.Stale))
 	}
 }
 
 // RecoverOnce makes one pass: it lists the failed callbacks and has bunq
 // send again those of RecoverOptions.Target that Match selects and that
-// are not older than MaxAge. It returns what it did, also when it fails
-// part way (the failures re-sent before the error).
+// are not older than MaxAge. Those bunq no longer lists by the time they
+// are re-sent (stale: another pass or a retry by hand re-sent them
+// meanwhile) are left out and returned in Recovery.Stale; the others are
+// re-sent all the same (see [Client.RetryFailures]). It returns what it
+// did, also when it fails part way (the failures re-sent before the
+// error).
 func (r *Recoverer) RecoverOnce(ctx context.Context) (Recovery, error) {
 	failures, err := r.c.ListFailures(ctx)
 	if err != nil {
@@ -216,9 +226,9 @@ func (r *Recoverer) RecoverOnce(ctx context.Context) (Recovery, error) {
 		rec.IDs = nil
 		return rec, nil
 	}
-	rec.Resent, err = r.c.RetryFailures(ctx, rec.IDs)
-	rec.Requests = (rec.Resent + bunq.MaxRetryFailures - 1) / bunq.MaxRetryFailures
-	rec.IDs = rec.IDs[:rec.Resent]
+	res, err := r.c.RetryFailures(ctx, rec.IDs)
+	rec.IDs, rec.Stale = res.Resent, res.Stale
+	rec.Resent, rec.Requests = len(res.Resent), res.Requests
 	return rec, err
 }
 

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -199,4 +201,91 @@ func TestNewRecovererTarget(t *testing.T) {
 	}
 	_, err := bunqapi.NewRecoverer(c, bunqapi.RecoverOptions{MaxAge: -time.Hour})
 	assert.ErrorContains(t, err, "MaxAge")
+}
+
+// TestRecoverStaleIDs: failures re-sent by someone else between the
+// pass's listing and its re-send are left out and reported, logged and
+// counted; the others are re-sent in the same pass.
+func TestRecoverStaleIDs(t *testing.T) {
+	srv := standIn(t, bunqtest.Options{})
+	c, u := setup(t, srv, bunqapi.Options{})
+	failN(t, srv, u, []bunq.Category{bunq.CategoryMutation}, 30)
+	listed := srv.Failures(u.ID)
+	require.Len(t, listed, 30)
+	byHand := []int64{listed[4].ID, listed[20].ID}
+
+	other, err := bunqapi.Load(saveTo(t, c), bunqapi.Options{Logger: discard})
+	require.NoError(t, err)
+	var once sync.Once
+	hook := &hookTransport{before: func(_ int64, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/notification-filter-failure") {
+			once.Do(func() { // a retry by hand, between the listing and the re-send
+				_, err := other.RetryFailures(context.Background(), byHand)
+				assert.NoError(t, err)
+			})
+		}
+	}}
+	racing, err := bunqapi.Load(saveTo(t, c), bunqapi.Options{HTTPClient: &http.Client{Transport: hook}, Logger: discard})
+	require.NoError(t, err)
+	logs := &logBuffer{}
+	ticks := make(chan time.Time)
+	r, err := bunqapi.NewRecoverer(racing, bunqapi.RecoverOptions{Ticks: ticks, Logger: logs.logger()})
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- r.Run(context.Background()) }()
+	close(ticks)
+	require.NoError(t, <-done)
+
+	assert.Empty(t, srv.Failures(u.ID), "every failure re-sent, by hand or by the pass")
+	assert.Equal(t, 30, srv.Pending())
+	line := logs.String()
+	assert.Contains(t, line, fmt.Sprintf("no longer listed by bunq (re-sent or re-delivered meanwhile); left out\" stale=2 ids=%d,%d", byHand[1], byHand[0]), line)
+	assert.Contains(t, line, "re-sent failed callbacks\" resent=28")
+	assert.Contains(t, line, "stale=2")
+
+	t.Run("RecoverOnce returns them", func(t *testing.T) {
+		srv.Advance(bunq.RetrySchedule().Span()) // the 30 fail again
+		listed := srv.Failures(u.ID)
+		require.Len(t, listed, 30)
+		byHand = []int64{listed[0].ID}
+		once = sync.Once{}
+		rec, err := r.RecoverOnce(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, byHand, rec.Stale)
+		assert.Equal(t, 29, rec.Resent)
+		assert.Len(t, rec.IDs, 29)
+		assert.NotContains(t, rec.IDs, byHand[0])
+	})
+}
+
+// TestRecoverMatchSeesTheTarget: Match is given the failure's
+// notification_target, as bunq lists it at the failure's top level.
+func TestRecoverMatchSeesTheTarget(t *testing.T) {
+	srv := standIn(t, bunqtest.Options{})
+	c, u := setup(t, srv, bunqapi.Options{})
+	const mine, theirs = "https://127.0.0.1:1/bunq?service=mine", "https://127.0.0.1:1/bunq?service=theirs"
+	require.NoError(t, srv.SetFilters(u.ID, 0, []bunq.NotificationFilterURL{
+		{Category: bunq.CategoryMutation, NotificationTarget: mine},
+		{Category: bunq.CategoryMutation, NotificationTarget: theirs},
+	}))
+	for range 3 {
+		_, err := srv.Pay(u.AccountID, "-1.00", "x")
+		require.NoError(t, err)
+	}
+	srv.Advance(bunq.RetrySchedule().Span())
+	require.Len(t, srv.Failures(u.ID), 6)
+
+	var seen []string
+	r, err := bunqapi.NewRecoverer(c, bunqapi.RecoverOptions{Match: func(f bunq.NotificationFilterFailure) bool {
+		seen = append(seen, f.NotificationTarget)
+		return strings.HasSuffix(f.NotificationTarget, "service=mine")
+	}})
+	require.NoError(t, err)
+	rec, err := r.RecoverOnce(context.Background())
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{mine, mine, mine, theirs, theirs, theirs}, seen)
+	assert.Equal(t, 3, rec.Resent)
+	for _, f := range srv.Failures(u.ID) {
+		assert.Equal(t, theirs, f.NotificationTarget, "the other service's failures are left alone")
+	}
 }

@@ -201,7 +201,9 @@ func TestDeliveryFailsAgainUnderANewID(t *testing.T) {
 
 	w := login(t, srv, u.APIKey)
 	a := w.do("POST", w.user("/notification-filter-failure"), w.session, mustJSON(t, map[string]string{"notification_filter_failed_ids": "1,77"}), true)
-	require.Equal(t, 200, a.status, "an id not listed is skipped")
+	require.Equal(t, 404, a.status, "an id not listed refuses the request")
+	a = w.do("POST", w.user("/notification-filter-failure"), w.session, mustJSON(t, map[string]string{"notification_filter_failed_ids": "1"}), true)
+	require.Equal(t, 200, a.status)
 	srv.Advance(5 * time.Minute)
 	f = srv.Failures(u.ID)
 	require.Len(t, f, 1)

@@ -61,8 +61,10 @@
 // of {"certificate": PEM} and listed as one string glued with newlines);
 // GET /v1/user/{userID}/notification-filter-failure (newest first, count
 // 10 by default and at most 200, Pagination with older_url, newer_url and
-// future_url; [Options.PageLimit] makes pages smaller) and POST of it with notification_filter_failed_ids, at most
-// 100 comma-separated ids.
+// future_url; [Options.PageLimit] makes pages smaller) and POST of it
+// with notification_filter_failed_ids, at most 100 comma-separated ids,
+// refused whole with 404 "NotificationFilterFailure not found." when one
+// of them is no longer listed (re-sent meanwhile), as bunq does.
 //
 // # Callbacks
 //

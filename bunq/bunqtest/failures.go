@@ -133,10 +133,10 @@ func failureObjectOf(f *failure) failureObject {
 // retryFailures answers POST …/notification-filter-failure: the failures
 // named in notification_filter_failed_ids (comma-separated, at most 100)
 // leave the listing and are delivered again on bunq's schedule; if every
-// attempt fails again they are listed again, under new ids. Ids that are
-// not listed (any more) are skipped, so that two clients re-sending the
-// same failures do not fail each other. bunq answers 200 with an empty
-// Response.
+// attempt fails again they are listed again, under new ids. When one of
+// the ids is not listed (any more: re-sent meanwhile, or never a failure
+// of the user), bunq refuses the whole request with 404 and re-sends
+// none of them. bunq answers 200 with an empty Response.
 func (s *Server) retryFailures(c *call) (*result, *apiError) {
 	var req struct {
 		IDs *string `json:"notification_filter_failed_ids"`
@@ -152,12 +152,23 @@ func (s *Server) retryFailures(c *call) (*result, *apiError) {
 		return nil, errorf(http.StatusBadRequest, "A maximum of %d ids is allowed, %d were given.", bunq.MaxRetryFailures, len(parts))
 	}
 	want := make(map[int64]bool, len(parts))
+	var order []int64
 	for _, p := range parts {
 		id, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
 		if err != nil || id <= 0 {
 			return nil, errorf(http.StatusBadRequest, "notification_filter_failed_ids: %q is not an id.", strings.TrimSpace(p))
 		}
 		want[id] = true
+		order = append(order, id)
+	}
+	listed := make(map[int64]bool, len(c.user.failures))
+	for _, f := range c.user.failures {
+		listed[f.id] = true
+	}
+	for _, id := range order {
+		if !listed[id] {
+			return nil, errorf(http.StatusNotFound, "NotificationFilterFailure not found.")
+		}
 	}
 	kept := c.user.failures[:0]
 	for _, f := range c.user.failures {

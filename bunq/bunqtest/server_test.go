@@ -495,7 +495,9 @@ func TestCertificatePinnedEndpoints(t *testing.T) {
 
 func TestRetryFailuresRequest(t *testing.T) {
 	srv := newServer(t, bunqtest.Options{})
-	w := login(t, srv, addUser(t, srv, "").APIKey)
+	u := addUser(t, srv, "")
+	w := login(t, srv, u.APIKey)
+	makeFailures(t, srv, u, "https://127.0.0.1:1/down", 100)
 	ids := func(n int) string {
 		s := make([]string, n)
 		for i := range s {
@@ -509,21 +511,27 @@ func TestRetryFailuresRequest(t *testing.T) {
 		wantStatus int
 		wantError  string
 	}{
-		{"100 ids", fmt.Sprintf(`{"notification_filter_failed_ids":%q}`, ids(100)), 200, ""},
 		{"101 ids", fmt.Sprintf(`{"notification_filter_failed_ids":%q}`, ids(101)), 400, "maximum of 100"},
+		{"an id not listed", `{"notification_filter_failed_ids":"5,1000,6"}`, 404, "NotificationFilterFailure not found."},
+		{"100 ids", fmt.Sprintf(`{"notification_filter_failed_ids":%q}`, ids(100)), 200, ""},
+		{"a stale id: one re-sent before", `{"notification_filter_failed_ids":"7"}`, 404, "NotificationFilterFailure not found."},
 		{"not an id", `{"notification_filter_failed_ids":"1,x"}`, 400, `"x" is not an id`},
 		{"empty", `{"notification_filter_failed_ids":""}`, 400, "required"},
 		{"missing", `{}`, 400, "required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			before := len(srv.Failures(u.ID))
 			a := w.do("POST", w.user("/notification-filter-failure"), w.session, []byte(tt.body), true)
 			assert.Equal(t, tt.wantStatus, a.status, string(a.body))
 			if tt.wantError != "" {
 				assert.Contains(t, a.errorText(t), tt.wantError)
+				assert.Len(t, srv.Failures(u.ID), before, "a refused request re-sends none of its ids")
 			}
 		})
 	}
+	assert.Empty(t, srv.Failures(u.ID))
+	assert.Equal(t, 100, srv.Pending())
 }
 
 func TestFailureListingPages(t *testing.T) {

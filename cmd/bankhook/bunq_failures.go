@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 
 	"github.com/go-json-experiment/json"
 
@@ -62,9 +64,13 @@ func bunqFailures(ctx context.Context, args []string, stdout, stderr io.Writer) 
 const bunqRetryUsage = `Usage: bankhook bunq retry [flags] (--all | ID...)
 
 Has bunq send failed callbacks again, in requests of at most 100 ids:
-those given, or with --all every one listed. Prints how many ids went in
-how many requests. bunq delivers them to the URLs they failed on; a
-receiver with dedupe handles an event it had handled before only once.
+those given, or with --all every one listed, in one pass. Prints how many
+ids went in how many requests. bunq refuses a whole request when one of
+its ids is no longer listed (re-sent or re-delivered meanwhile): such
+stale ids are found by splitting the request, listed on a line of their
+own ("stale: …") and left out; every other id is re-sent all the same,
+and the exit status is 0. bunq delivers them to the URLs they failed on;
+a receiver with dedupe handles an event it had handled before only once.
 `
 
 // bunqRetry is bankhook bunq retry.
@@ -98,11 +104,24 @@ func bunqRetry(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			ids = append(ids, f.ID)
 		}
 	}
-	n, err := c.RetryFailures(ctx, ids)
-	requests := (n + bunq.MaxRetryFailures - 1) / bunq.MaxRetryFailures
-	fmt.Fprintf(stdout, "re-sent %d %s in %d %s\n", n, plural(n, "failure"), requests, plural(requests, "request"))
+	res, err := c.RetryFailures(ctx, ids)
+	n := len(res.Resent)
+	fmt.Fprintf(stdout, "re-sent %d %s in %d %s\n", n, plural(n, "failure"), res.Requests, plural(res.Requests, "request"))
+	if len(res.Stale) > 0 {
+		fmt.Fprintf(stdout, "stale: %d %s no longer listed by bunq (re-sent or re-delivered meanwhile): %s\n",
+			len(res.Stale), plural(len(res.Stale), "failure"), joinIDs(res.Stale))
+	}
 	if err != nil {
-		return b.fail(fmt.Errorf("after %d of %d: %w", n, len(ids), err))
+		return b.fail(fmt.Errorf("after %d of %d: %w", n+len(res.Stale), len(ids), err))
 	}
 	return exitOK
+}
+
+// joinIDs writes ids comma-separated: "25,24,17".
+func joinIDs(ids []int64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(s, ",")
 }

@@ -83,4 +83,24 @@ func TestBunqFailuresAndRetry(t *testing.T) {
 		r = e.run("", "retry", "--all")
 		assert.Equal(t, "re-sent 0 failures in 0 requests\n", r.stdout)
 	})
+
+	t.Run("stale ids are left out, the others re-sent", func(t *testing.T) {
+		e.srv.Advance(bunq.RetrySchedule().Span()) // the 251 fail again
+		listed := e.srv.Failures(e.user.ID)
+		require.Len(t, listed, 251)
+		a, b := listed[10].ID, listed[200].ID
+		r := e.run("", "retry", fmt.Sprint(a), fmt.Sprint(b)) // re-sent meanwhile
+		require.Equal(t, exitOK, r.code, r.stderr)
+		c := listed[0].ID
+		r = e.run("", "retry", fmt.Sprint(c), fmt.Sprint(a), fmt.Sprint(b), fmt.Sprint(listed[1].ID))
+		require.Equal(t, exitOK, r.code, r.stderr)
+		assert.Equal(t, fmt.Sprintf("re-sent 2 failures in 2 requests\nstale: 2 failures no longer listed by bunq (re-sent or re-delivered meanwhile): %d,%d\n", a, b), r.stdout)
+		r = e.run("", "retry", fmt.Sprint(c))
+		assert.Equal(t, exitOK, r.code, r.stderr)
+		assert.Equal(t, fmt.Sprintf("re-sent 0 failures in 0 requests\nstale: 1 failure no longer listed by bunq (re-sent or re-delivered meanwhile): %d\n", c), r.stdout)
+		r = e.run("", "retry", "--all")
+		require.Equal(t, exitOK, r.code, r.stderr)
+		assert.Equal(t, "re-sent 247 failures in 3 requests\n", r.stdout, "every id still listed, in one pass")
+		assert.Empty(t, e.srv.Failures(e.user.ID))
+	})
 }
