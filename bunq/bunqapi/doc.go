@@ -6,6 +6,10 @@
 //
 // # Setting up
 //
+// On bunq's sandbox, [CreateSandboxUser] makes a test user and returns its
+// API key (POST /v1/sandbox-user-person, which needs no context); it
+// refuses bunq's production API.
+//
 // bunq's API needs an "API context" before any call: [Setup] makes a fresh
 // RSA 2048 key pair and runs bunq's handshake with an API key,
 //

@@ -54,6 +54,29 @@ func ExampleSetup() {
 	// Output: UserCompany 1001
 }
 
+func ExampleCreateSandboxUser() {
+	srv := bunqtest.NewServer(bunqtest.Options{RateWindow: -1}) // a real program leaves BaseURL empty: bunqapi.Sandbox
+	defer srv.Close()
+	ctx := context.Background()
+	apiKey, err := bunqapi.CreateSandboxUser(ctx, bunqapi.Options{BaseURL: srv.URL()})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	c, err := bunqapi.Setup(ctx, apiKey, bunqapi.Options{BaseURL: srv.URL()})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(c.UserType(), apiKey[:len("sandbox_")])
+
+	_, err = bunqapi.CreateSandboxUser(ctx, bunqapi.Options{BaseURL: bunqapi.Production})
+	fmt.Println(err)
+	// Output:
+	// UserPerson sandbox_
+	// bunqapi: CreateSandboxUser: https://api.bunq.com is bunq's production API; sandbox users exist on the sandbox (https://public-api.sandbox.bunq.com) only
+}
+
 func ExampleLoad() {
 	srv, u := exampleStandIn()
 	defer srv.Close()

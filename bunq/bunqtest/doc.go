@@ -50,6 +50,14 @@
 //
 // # The resources
 //
+// POST /v1/sandbox-user-person, as bunq's sandbox has it, without
+// authentication: a new natural person with a monetary account, whose
+// API key ("sandbox_…") it answers as {"Response":[{"ApiKey":{"api_key":…}}]}.
+// GET /v1/user and GET /v1/user/{userID}: the session's user, keyed by its
+// kind (UserPerson, UserCompany, UserApiKey or
+// UserPaymentServiceProvider), as session-server gave it, which bunq's
+// SDKs read when they refresh their context.
+//
 // GET and POST /v1/user/{userID}/notification-filter-url and
 // /v1/user/{userID}/monetary-account/{monetary-accountID}/notification-filter-url
 // (listed newest first, count 10 by default and at most 200, with
@@ -86,6 +94,7 @@
 // # What it leaves out
 //
 // Everything else of bunq's API (payments through the API, monetary
-// account resources, OAuth, PSD2 credentials) answers 404. Time-based
+// account resources, OAuth, PSD2 credentials) answers 404 "Route not
+// found.". Time-based
 // limits run on the wall clock, everything else on the stand-in's clock.
 package bunqtest

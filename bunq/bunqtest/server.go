@@ -350,14 +350,19 @@ func (s *Server) AddUser(o UserOptions) (User, error) {
 	default:
 		return User{}, fmt.Errorf("bunqtest: AddUser: kind %q: want UserPerson, UserCompany, UserApiKey or UserPaymentServiceProvider", o.Kind)
 	}
-	apiKey := randomHex(32)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	u := s.addUserLocked(o.Kind, o.Name, randomHex(32))
+	return User{ID: u.id, Kind: u.kind, APIKey: u.apiKey, AccountID: u.firstAccount}, nil
+}
+
+// addUserLocked creates a user of kind with one monetary account.
+func (s *Server) addUserLocked(kind, name, apiKey string) *user {
 	s.ids.user++
 	u := &user{
 		id:       1000 + s.ids.user,
-		kind:     o.Kind,
-		name:     o.Name,
+		kind:     kind,
+		name:     name,
 		apiKey:   apiKey,
 		created:  s.now,
 		accounts: map[int64]*account{},
@@ -372,7 +377,7 @@ func (s *Server) AddUser(o UserOptions) (User, error) {
 	s.users[u.id] = u
 	s.accounts[a.id] = a
 	s.apiKeys[apiKey] = u
-	return User{ID: u.id, Kind: u.kind, APIKey: apiKey, AccountID: a.id}, nil
+	return u
 }
 
 // AddAccount creates another monetary account for the user and returns

@@ -22,6 +22,7 @@ const bunqUsage = `Usage: bankhook bunq SUBCOMMAND [flags] [args]
 Talks to bunq's API: subscribes callback URLs, pins certificate chains and
 lists and re-sends the callbacks bunq gave up on.
 
+  sandbox-user [--login]             make a user on bunq's sandbox; print BUNQ_API_KEY=…
   login                              set up an API context from $BUNQ_API_KEY and save it
   filters                            list the URL filters: CATEGORY<TAB>TARGET
   subscribe --url URL CATEGORY...    send these categories to URL, keeping other URLs' filters
@@ -42,13 +43,14 @@ error.
 
 // bunqSubcommands are the subcommands of bankhook bunq.
 var bunqSubcommands = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) int{
-	"login":       bunqLogin,
-	"filters":     bunqFilters,
-	"subscribe":   bunqSubscribe,
-	"unsubscribe": bunqUnsubscribe,
-	"pin":         bunqPin,
-	"failures":    bunqFailures,
-	"retry":       bunqRetry,
+	"sandbox-user": bunqSandboxUser,
+	"login":        bunqLogin,
+	"filters":      bunqFilters,
+	"subscribe":    bunqSubscribe,
+	"unsubscribe":  bunqUnsubscribe,
+	"pin":          bunqPin,
+	"failures":     bunqFailures,
+	"retry":        bunqRetry,
 }
 
 // bunqCmd is bankhook bunq: it dispatches to the subcommand.
