@@ -95,7 +95,14 @@
 // them, else its notification_filters, and identical filters are kept
 // once, so that a list read and posted back is the list bunq holds.
 //
-// RetryFailures posts at most 100 ids a request.
+// # Re-sending failed callbacks
+//
+// RetryFailures posts at most 100 ids a request. bunq refuses a whole
+// request with 404 when one of its ids is no longer listed (re-sent by
+// another pass or by hand, or re-delivered, since it was listed): the
+// client then halves the request until the stale id is alone, re-sends
+// every other id in the same call and returns the stale ones
+// (RetryResult.Stale, Recovery.Stale), which a Recoverer logs and counts.
 //
 // The package bunq/bunqtest is a stand-in of bunq's API for tests; the
 // examples run against it.
