@@ -153,14 +153,14 @@ func ExampleClient_SetFilters() {
 func ExampleClient_UpdateFilters() {
 	// A bunq whose listings come in pages of 10, and that offers a
 	// category bankhook does not know.
-	srv := bunqtest.NewServer(bunqtest.Options{RateWindow: -1, PageLimit: 10, ExtraCategories: []bunq.Category{"PROMOTION"}})
+	srv := bunqtest.NewServer(bunqtest.Options{RateWindow: -1, PageLimit: 10, ExtraCategories: []bunq.Category{"CARD_DISPUTE"}})
 	defer srv.Close()
 	u, _ := srv.AddUser(bunqtest.UserOptions{})
 	var others []bunq.NotificationFilterURL
 	for i, cat := range bunq.Categories()[:12] {
 		others = append(others, bunq.NotificationFilterURL{Category: cat, NotificationTarget: fmt.Sprintf("https://other%d.example/", i)})
 	}
-	others = append(others, bunq.NotificationFilterURL{Category: "PROMOTION", NotificationTarget: "https://other.example/"})
+	others = append(others, bunq.NotificationFilterURL{Category: "CARD_DISPUTE", NotificationTarget: "https://other.example/"})
 	_ = srv.SetFilters(u.ID, 0, others)
 
 	ctx := context.Background()
@@ -182,7 +182,7 @@ func ExampleClient_UpdateFilters() {
 	// listed: 13
 	// <nil>
 	// now: 14
-	// PROMOTION MUTATION
+	// CARD_DISPUTE MUTATION
 }
 
 func ExampleClient_CreatePin() {

@@ -17,9 +17,9 @@ import (
 )
 
 // manyFilters returns n filters: two URLs for each category, the first
-// of them PROMOTION, a category bankhook does not know.
+// of them CARD_DISPUTE, a category bankhook does not know.
 func manyFilters(n int) []bunq.NotificationFilterURL {
-	cats := append([]bunq.Category{"PROMOTION"}, bunq.Categories()...)
+	cats := append([]bunq.Category{"CARD_DISPUTE"}, bunq.Categories()...)
 	out := make([]bunq.NotificationFilterURL, n)
 	for i := range out {
 		out[i] = bunq.NotificationFilterURL{Category: cats[i/2], NotificationTarget: fmt.Sprintf("https://%c.example/bunq", 'a'+i%2)}
@@ -31,7 +31,7 @@ func manyFilters(n int) []bunq.NotificationFilterURL {
 // category bankhook does not know among them) are read whole, and a
 // change to one URL posts the other filters back unchanged.
 func TestUpdateFiltersKeepsAllPages(t *testing.T) {
-	srv := standIn(t, bunqtest.Options{PageLimit: 10, ExtraCategories: []bunq.Category{"PROMOTION"}})
+	srv := standIn(t, bunqtest.Options{PageLimit: 10, ExtraCategories: []bunq.Category{"CARD_DISPUTE"}})
 	c, u := setup(t, srv, bunqapi.Options{})
 	ctx := context.Background()
 	existing := manyFilters(25)
@@ -55,7 +55,7 @@ func TestUpdateFiltersKeepsAllPages(t *testing.T) {
 	})
 	require.NoError(t, err)
 	want := append(slices.Clone(existing), bunq.NotificationFilterURL{Category: unused, NotificationTarget: target})
-	assert.Equal(t, want, srv.Filters(u.ID, 0), "the 25 kept, PROMOTION too, and the new one")
+	assert.Equal(t, want, srv.Filters(u.ID, 0), "the 25 kept, CARD_DISPUTE too, and the new one")
 
 	t.Run("nothing changed, nothing posted", func(t *testing.T) {
 		start := len(srv.Requests())
@@ -70,7 +70,7 @@ func TestUpdateFiltersKeepsAllPages(t *testing.T) {
 	})
 	t.Run("a new filter is still checked", func(t *testing.T) {
 		err := c.UpdateFilters(ctx, func(current []bunq.NotificationFilterURL) []bunq.NotificationFilterURL {
-			return append(current, bunq.NotificationFilterURL{Category: "CARD_DISPUTE", NotificationTarget: target})
+			return append(current, bunq.NotificationFilterURL{Category: "LOTTERY_WIN", NotificationTarget: target})
 		})
 		assert.ErrorIs(t, err, bunq.ErrUnknownCategory)
 		assert.Equal(t, want, srv.Filters(u.ID, 0))

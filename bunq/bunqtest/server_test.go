@@ -363,7 +363,7 @@ func TestFilterEndpoints(t *testing.T) {
 // first in pages of 10 unless count (at most 200) says otherwise, with
 // Pagination; each entry carries its filter in both of bunq's shapes.
 func TestFilterListingPages(t *testing.T) {
-	srv := newServer(t, bunqtest.Options{ExtraCategories: []bunq.Category{"PROMOTION"}})
+	srv := newServer(t, bunqtest.Options{ExtraCategories: []bunq.Category{"CARD_DISPUTE"}})
 	u := addUser(t, srv, "")
 	w := login(t, srv, u.APIKey)
 	require.NoError(t, srv.SetFilters(u.ID, 0, manyFilters(25)))
@@ -414,16 +414,16 @@ func TestFilterListingPages(t *testing.T) {
 	all, p := page("?count=200")
 	assert.Len(t, all, 25)
 	assert.Nil(t, p["older_url"])
-	assert.Equal(t, "PROMOTION", all[len(all)-1].Category, "a category bankhook does not know, which this bunq offers")
+	assert.Equal(t, "CARD_DISPUTE", all[len(all)-1].Category, "a category bankhook does not know, which this bunq offers")
 	t.Run("PageLimit", func(t *testing.T) {
 		small := newServer(t, bunqtest.Options{PageLimit: 7})
 		u := addUser(t, small, "")
 		w := login(t, small, u.APIKey)
-		require.NoError(t, small.SetFilters(u.ID, 0, manyFilters(25)[1:]))
+		require.NoError(t, small.SetFilters(u.ID, 0, manyFilters(25)[2:]))
 		a := w.do("GET", w.user("/notification-filter-url")+"?count=200", w.session, nil, true)
 		require.Equal(t, 200, a.status)
 		assert.Len(t, a.items(t), 7)
-		assert.Contains(t, string(a.body), `"older_url":"`+w.user("/notification-filter-url")+`?count=200&older_id=18"`)
+		assert.Contains(t, string(a.body), `"older_url":"`+w.user("/notification-filter-url")+`?count=200&older_id=17"`)
 	})
 	for _, q := range []string{"?count=201", "?count=0", "?older_id=x"} {
 		a := w.do("GET", w.user("/notification-filter-url")+q, w.session, nil, true)
@@ -432,9 +432,9 @@ func TestFilterListingPages(t *testing.T) {
 }
 
 // manyFilters returns n filters: two URLs for each category, the first
-// of them PROMOTION, a category bankhook does not know.
+// of them CARD_DISPUTE, a category bankhook does not know.
 func manyFilters(n int) []bunq.NotificationFilterURL {
-	cats := append([]bunq.Category{"PROMOTION"}, bunq.Categories()...)
+	cats := append([]bunq.Category{"CARD_DISPUTE"}, bunq.Categories()...)
 	out := make([]bunq.NotificationFilterURL, n)
 	for i := range out {
 		out[i] = bunq.NotificationFilterURL{Category: cats[i/2], NotificationTarget: fmt.Sprintf("https://%c.example/bunq", 'a'+i%2)}

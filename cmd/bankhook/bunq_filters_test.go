@@ -85,9 +85,9 @@ func TestBunqFilters(t *testing.T) {
 // by subscribe and unsubscribe.
 func TestBunqSubscribeKeepsEveryPage(t *testing.T) {
 	t.Parallel()
-	e := newBunqEnv(t, bunqtest.Options{PageLimit: 10, ExtraCategories: []bunq.Category{"PROMOTION"}})
+	e := newBunqEnv(t, bunqtest.Options{PageLimit: 10, ExtraCategories: []bunq.Category{"CARD_DISPUTE"}})
 	e.login()
-	cats := append([]bunq.Category{"PROMOTION"}, bunq.Categories()...)
+	cats := append([]bunq.Category{"CARD_DISPUTE"}, bunq.Categories()...)
 	var existing []bunq.NotificationFilterURL
 	var want strings.Builder
 	for i := range 25 {
@@ -99,8 +99,8 @@ func TestBunqSubscribeKeepsEveryPage(t *testing.T) {
 
 	r := e.run("", "filters")
 	require.Equal(t, exitOK, r.code, r.stderr)
-	assert.Equal(t, want.String(), r.stdout, "every page, PROMOTION included")
-	assert.True(t, strings.HasPrefix(r.stdout, "PROMOTION\thttps://a.example/bunq\n"))
+	assert.Equal(t, want.String(), r.stdout, "every page, CARD_DISPUTE included")
+	assert.True(t, strings.HasPrefix(r.stdout, "CARD_DISPUTE\thttps://a.example/bunq\n"))
 
 	const hook = "https://hooks.example/bunq?token=s3cret"
 	unused := bunq.Categories()[len(bunq.Categories())-1]
@@ -112,5 +112,5 @@ func TestBunqSubscribeKeepsEveryPage(t *testing.T) {
 	r = e.run("", "unsubscribe", "--url", "https://b.example/bunq")
 	require.Equal(t, exitOK, r.code, r.stderr)
 	assert.Len(t, e.srv.Filters(e.user.ID, 0), 14, "b's 12 gone, a's 13 and the hook's kept")
-	assert.Equal(t, bunq.Category("PROMOTION"), e.srv.Filters(e.user.ID, 0)[0].Category)
+	assert.Equal(t, bunq.Category("CARD_DISPUTE"), e.srv.Filters(e.user.ID, 0)[0].Category)
 }
