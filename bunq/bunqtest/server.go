@@ -380,6 +380,18 @@ func (s *Server) addUserLocked(kind, name, apiKey string) *user {
 	return u
 }
 
+// User returns the user with the given id, made by [Server.AddUser] or
+// by a client's POST /v1/sandbox-user-person, and whether there is one.
+func (s *Server) User(id int64) (User, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.users[id]
+	if u == nil {
+		return User{}, false
+	}
+	return User{ID: u.id, Kind: u.kind, APIKey: u.apiKey, AccountID: u.firstAccount}, true
+}
+
 // AddAccount creates another monetary account for the user and returns
 // its id.
 func (s *Server) AddAccount(userID int64) (int64, error) {

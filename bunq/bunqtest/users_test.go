@@ -31,10 +31,16 @@ func TestSandboxUserPerson(t *testing.T) {
 
 		logged := login(t, srv, key.APIKey)
 		assert.Contains(t, logged.sessionAnswer, "UserPerson", "a sandbox user is a natural person")
+		u, ok := srv.User(logged.userID)
+		require.True(t, ok)
+		assert.Equal(t, key.APIKey, u.APIKey)
+		assert.NotZero(t, u.AccountID)
 	}
 	w := &wire{t: t, srv: srv, key: testKey}
 	a := w.do("POST", "/v1/sandbox-user-person", "", []byte("[x"), false)
 	assert.Equal(t, http.StatusBadRequest, a.status)
+	_, ok := srv.User(999)
+	assert.False(t, ok)
 }
 
 // TestUserEndpoints: GET /v1/user and GET /v1/user/{id} answer the

@@ -12,8 +12,12 @@
 //
 //	POST /pay?amount=-12.50&description=…  a payment on the user's account: bunq calls back its MUTATION and PAYMENT filters
 //	POST /advance?by=6m                     moves the clock forward, making the callback attempts that fall due
+//	POST /add-filter?category=…&url=…       adds a URL filter of the user, as another service or bunq's app would
 //	POST /expire-sessions?status=403        ends every session: the next call gets 403 "Insufficient authentication." (or 401 with status=401)
 //	GET  /status                            the clock, the callbacks waiting for a retry, the failed ones
+//
+// /pay, /add-filter and /status act on the user made at start, or with
+// ?user=ID on another one, such as a user bankhook bunq sandbox-user made.
 //
 // The stand-in's clock follows the wall clock from the start (callbacks go
 // out within a second); /advance jumps it forward, past bunq's five
@@ -188,10 +192,28 @@ func newServer(o bunqtest.Options) (srv *bunqtest.Server, err error) {
 	return bunqtest.NewServer(o), nil
 }
 
-// controlHandler serves the control endpoints.
-func controlHandler(srv *bunqtest.Server, u bunqtest.User) http.Handler {
+// controlHandler serves the control endpoints. Those about a user act on
+// the one of ?user=ID (a sandbox user a client made, say), else on u.
+func controlHandler(srv *bunqtest.Server, first bunqtest.User) http.Handler {
 	mux := http.NewServeMux()
+	userOf := func(w http.ResponseWriter, r *http.Request) (bunqtest.User, bool) {
+		v := r.URL.Query().Get("user")
+		if v == "" {
+			return first, true
+		}
+		id, err := strconv.ParseInt(v, 10, 64)
+		u, ok := srv.User(id)
+		if err != nil || !ok {
+			http.Error(w, "no user "+v, http.StatusNotFound)
+			return bunqtest.User{}, false
+		}
+		return u, true
+	}
 	mux.HandleFunc("POST /pay", func(w http.ResponseWriter, r *http.Request) {
+		u, ok := userOf(w, r)
+		if !ok {
+			return
+		}
 		amount := r.URL.Query().Get("amount")
 		if amount == "" {
 			amount = "-10.00"
@@ -212,6 +234,18 @@ func controlHandler(srv *bunqtest.Server, u bunqtest.User) http.Handler {
 		n := srv.Advance(by)
 		fmt.Fprintf(w, "clock %s, %d callback attempts made\n", srv.Now().Format(time.DateTime), n)
 	})
+	mux.HandleFunc("POST /add-filter", func(w http.ResponseWriter, r *http.Request) {
+		u, ok := userOf(w, r)
+		if !ok {
+			return
+		}
+		f := bunq.NotificationFilterURL{Category: bunq.Category(r.URL.Query().Get("category")), NotificationTarget: r.URL.Query().Get("url")}
+		if err := srv.SetFilters(u.ID, 0, append(srv.Filters(u.ID, 0), f)); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		fmt.Fprintf(w, "%d filters\n", len(srv.Filters(u.ID, 0)))
+	})
 	mux.HandleFunc("POST /expire-sessions", func(w http.ResponseWriter, r *http.Request) {
 		status := http.StatusForbidden
 		if v := r.URL.Query().Get("status"); v != "" {
@@ -230,6 +264,10 @@ func controlHandler(srv *bunqtest.Server, u bunqtest.User) http.Handler {
 		fmt.Fprintf(w, "sessions ended: the next call gets %d\n", status)
 	})
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
+		u, ok := userOf(w, r)
+		if !ok {
+			return
+		}
 		fmt.Fprintf(w, "clock %s\ncallbacks waiting for a retry: %d\nfailed callbacks: %d\n",
 			srv.Now().Format(time.DateTime), srv.Pending(), len(srv.Failures(u.ID)))
 	})
