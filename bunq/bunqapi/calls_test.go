@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -273,6 +274,19 @@ func TestRetryFailuresSkipsStaleIDs(t *testing.T) {
 		res, err := c.RetryFailures(ctx, []int64{999})
 		require.NoError(t, err)
 		assert.Equal(t, bunqapi.RetryResult{Stale: []int64{999}}, res)
+	})
+	t.Run("a route bunq does not serve is no stale id", func(t *testing.T) {
+		hook := &hookTransport{before: func(_ int64, r *http.Request) {
+			r.URL.Path = strings.Replace(r.URL.Path, "/notification-filter-failure", "/notification-filter-failures", 1)
+		}}
+		wrong, err := bunqapi.Load(saveTo(t, c), bunqapi.Options{HTTPClient: &http.Client{Transport: hook}, Logger: discard})
+		require.NoError(t, err)
+		start := len(srv.Requests())
+		res, err := wrong.RetryFailures(ctx, []int64{1, 2, 3})
+		assert.True(t, bunqapi.IsStatus(err, http.StatusNotFound), "%v", err)
+		assert.ErrorContains(t, err, "Route not found.")
+		assert.Zero(t, res)
+		assert.Len(t, srv.Requests(), start+1, "not split")
 	})
 	t.Run("any other refusal stops", func(t *testing.T) {
 		srv.Advance(bunq.RetrySchedule().Span()) // the re-sent ones fail again

@@ -2,9 +2,11 @@ package bunqapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/bankhook/bankhook/bunq"
 )
@@ -57,7 +59,9 @@ type RetryResult struct {
 // halves, and halves again the half that is refused, until the stale id
 // is alone; the other ids are re-sent and the stale ones returned in
 // RetryResult.Stale, not as an error. Each stale id costs about two
-// requests per halving (some 14 for one in 100).
+// requests per halving (some 14 for one in 100). A 404 "Route not found."
+// (a base URL that is not bunq's API) is no stale id: it is returned as
+// the error.
 //
 // It returns what bunq accepted: every id but the stale ones, or, when a
 // request fails otherwise, those accepted before it, with the error.
@@ -98,7 +102,7 @@ func (c *Client) retryBatch(ctx context.Context, path string, ids []int64, res *
 		res.Resent = append(res.Resent, ids...)
 		res.Requests++
 		return nil
-	case !IsStatus(err, http.StatusNotFound):
+	case !IsStatus(err, http.StatusNotFound) || routeNotFound(err):
 		return err
 	case len(ids) == 1:
 		res.Stale = append(res.Stale, ids[0])
@@ -109,4 +113,20 @@ func (c *Client) retryBatch(ctx context.Context, path string, ids []int64, res *
 		return err
 	}
 	return c.retryBatch(ctx, path, ids[half:], res)
+}
+
+// routeNotFound reports whether err is bunq's 404 for a path it does not
+// serve at all ("Route not found."), as behind a wrong base URL: that is
+// no stale id, and splitting the request would only repeat it.
+func routeNotFound(err error) bool {
+	var e *Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	for _, d := range e.Descriptions {
+		if strings.Contains(strings.ToLower(d.ErrorDescription), "route not found") {
+			return true
+		}
+	}
+	return false
 }
