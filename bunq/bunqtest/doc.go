@@ -26,7 +26,9 @@
 //     per installation.
 //   - X-Bunq-Client-Authentication holds the installation token for
 //     device-server and session-server, the session token for everything
-//     else, else 401. device-server and session-server must carry
+//     else: a missing token or an unknown installation token is answered
+//     401, a session call whose token is no open session as an ended
+//     session (below). device-server and session-server must carry
 //     X-Bunq-Client-Signature (466 without), the base64 RSA PKCS #1 v1.5
 //     SHA-256 signature of the body with the installation's key; a
 //     signature on any other request is checked too (401 when wrong).
