@@ -386,6 +386,33 @@ func ExampleClient_SetAccountFilters() {
 	// Output: 1 0
 }
 
+func ExampleClient_UpdateAccountFilters() {
+	srv, u := exampleStandIn()
+	defer srv.Close()
+	ctx := context.Background()
+	c, err := bunqapi.Setup(ctx, u.APIKey, bunqapi.Options{BaseURL: srv.URL()})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_ = srv.SetFilters(u.ID, u.AccountID, []bunq.NotificationFilterURL{
+		{Category: bunq.CategoryPayment, NotificationTarget: "https://ledger.example.com/bunq"},
+	})
+
+	// Add the account's MUTATION callbacks, keeping the ledger's.
+	err = c.UpdateAccountFilters(ctx, u.AccountID, func(current []bunq.NotificationFilterURL) []bunq.NotificationFilterURL {
+		return append(current, bunq.NotificationFilterURL{Category: bunq.CategoryMutation, NotificationTarget: "https://hooks.example.com/bunq?token=s3cret"})
+	})
+	fmt.Println(err)
+	for _, f := range srv.Filters(u.ID, u.AccountID) {
+		fmt.Println(f.Category, f.NotificationTarget)
+	}
+	// Output:
+	// <nil>
+	// PAYMENT https://ledger.example.com/bunq
+	// MUTATION https://hooks.example.com/bunq?token=s3cret
+}
+
 func ExampleValidateBaseURL() {
 	for _, u := range []string{bunqapi.Production, "http://127.0.0.1:8444", "http://bunq-proxy.internal"} {
 		fmt.Println(bunqapi.ValidateBaseURL(u))

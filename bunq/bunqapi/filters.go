@@ -44,6 +44,10 @@ func (c *Client) SetFilters(ctx context.Context, filters []bunq.NotificationFilt
 // categories this package does not know (bunq's newer ones); new filters
 // are checked as SetFilters checks them. Identical filters are posted
 // once. edit must not keep the slice it is given.
+//
+// bunq offers no way to make the read and the write one step: two
+// updates of the same list at the same time can lose one's change. Run
+// them one after the other.
 func (c *Client) UpdateFilters(ctx context.Context, edit func(current []bunq.NotificationFilterURL) []bunq.NotificationFilterURL) error {
 	return c.updateFilters(ctx, c.userPath("/notification-filter-url"), edit)
 }

@@ -156,6 +156,24 @@ func ExampleServer_ExpireSessions() {
 	// GET /v1/user/1001/certificate-pinned 200
 }
 
+func ExampleServer_User() {
+	srv := bunqtest.NewServer(bunqtest.Options{RateWindow: -1})
+	defer srv.Close()
+	ctx := context.Background()
+
+	// A client makes a sandbox user, as bankhook bunq sandbox-user does;
+	// the test finds its monetary account to pay on.
+	apiKey, _ := bunqapi.CreateSandboxUser(ctx, bunqapi.Options{BaseURL: srv.URL()})
+	c, _ := bunqapi.Setup(ctx, apiKey, bunqapi.Options{BaseURL: srv.URL(), Logger: quiet})
+	u, ok := srv.User(c.UserID())
+	fmt.Println(ok, u.Kind, u.APIKey == apiKey)
+	p, err := srv.Pay(u.AccountID, "-1.00", "coffee")
+	fmt.Println(p.Amount, err)
+	// Output:
+	// true UserPerson true
+	// -1.00 EUR <nil>
+}
+
 func ExampleServer_Notify() {
 	var failing atomic.Bool
 	var calls atomic.Int64
