@@ -16,7 +16,7 @@ import (
 	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/hooktest"
 	"github.com/bankhook/bankhook/pgstore"
-	"github.com/bankhook/bankhook/pgstore/internal/pgtest"
+	"github.com/bankhook/bankhook/pgstore/pgtest"
 )
 
 // benchClients is how many goroutines book at once in BenchmarkBooking.

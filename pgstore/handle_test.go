@@ -23,7 +23,7 @@ import (
 	"github.com/bankhook/bankhook/hooktest"
 	"github.com/bankhook/bankhook/hooktest/samples"
 	"github.com/bankhook/bankhook/pgstore"
-	"github.com/bankhook/bankhook/pgstore/internal/pgtest"
+	"github.com/bankhook/bankhook/pgstore/pgtest"
 )
 
 // quiet is the logger of the receivers under test.

@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/bankhook/bankhook/pgstore/internal/pgtest"
+	"github.com/bankhook/bankhook/pgstore/pgtest"
 )
 
 // TestMain starts the PostgreSQL cluster the package's tests share, except

@@ -15,7 +15,7 @@ import (
 	"github.com/bankhook/bankhook"
 	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/pgstore"
-	"github.com/bankhook/bankhook/pgstore/internal/pgtest"
+	"github.com/bankhook/bankhook/pgstore/pgtest"
 )
 
 // Sizes and bounds of the outage run. The lease outlasts the handler's

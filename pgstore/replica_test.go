@@ -17,7 +17,7 @@ import (
 	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/hooktest"
 	"github.com/bankhook/bankhook/pgstore"
-	"github.com/bankhook/bankhook/pgstore/internal/pgtest"
+	"github.com/bankhook/bankhook/pgstore/pgtest"
 )
 
 // Sizes of the replica run; the timeout bounds it on a slow machine (the

@@ -16,7 +16,7 @@ import (
 	"github.com/bankhook/bankhook"
 	"github.com/bankhook/bankhook/hooktest"
 	"github.com/bankhook/bankhook/pgstore"
-	"github.com/bankhook/bankhook/pgstore/internal/pgtest"
+	"github.com/bankhook/bankhook/pgstore/pgtest"
 )
 
 // tables numbers the tables the tests create, so each store has its own.
