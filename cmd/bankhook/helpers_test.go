@@ -67,7 +67,8 @@ type server struct {
 var listeningRE = regexp.MustCompile(`listening on (https?://[^\s"]+)`)
 
 // startServe starts `bankhook serve --addr 127.0.0.1:0` with args (and
-// --out FILE in a temporary directory unless args set --out, and
+// --out FILE in a temporary directory unless args set --out or
+// --postgres, and
 // --inspect off with --dev unless args set --inspect), waits until it
 // listens and kills it at the end of the test if it still runs.
 func startServe(t *testing.T, args ...string) *server {
@@ -75,6 +76,7 @@ func startServe(t *testing.T, args ...string) *server {
 	s := &server{t: t, exited: make(chan struct{})}
 	full := []string{"serve", "--addr", "127.0.0.1:0"}
 	switch i := slices.Index(args, "--out"); {
+	case i < 0 && slices.Contains(args, "--postgres"): // PostgreSQL is the output
 	case i < 0:
 		s.out = filepath.Join(t.TempDir(), "events.jsonl")
 		full = append(full, "--out", s.out)

@@ -6,9 +6,11 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -48,7 +50,31 @@ func (c *serveConfig) readSecrets(set map[string]bool, getenv func(string) strin
 	default:
 		c.Redis = getenv(envRedisURL)
 	}
+	switch {
+	case set["postgres"]:
+		if c.Postgres == "" {
+			return errors.New("--postgres: empty URL")
+		}
+		if cfg, err := pgx.ParseConfig(c.Postgres); err == nil && cfg.Password != "" {
+			c.warnings = append(c.warnings, "--postgres: the URL's password shows in ps, /proc/PID/cmdline and shell history; give the URL in "+envPostgres+" (or the password in ~/.pgpass or PGPASSWORD)")
+		}
+	default:
+		c.Postgres = getenv(envPostgres)
+	}
 	return nil
+}
+
+// redactPassword keeps the password of a PostgreSQL URL out of err's
+// text.
+func redactPassword(err error, raw string) error {
+	u, perr := url.Parse(raw)
+	if perr != nil || u.User == nil {
+		return err
+	}
+	if p, ok := u.User.Password(); ok && p != "" {
+		return errors.New(strings.ReplaceAll(err.Error(), p, "xxxxx"))
+	}
+	return err
 }
 
 // readTokenFile reads a token from path: its content, without the
@@ -105,8 +131,8 @@ func hasPassword(addr string) bool {
 // --forward; standard output of another kind only with --dev.
 func (c *serveConfig) checkDurable(stdout io.Writer) error {
 	switch {
-	case c.Out == "" && c.Forward == "":
-		return errors.New("--out: no durable output for events: give --out FILE (each event is appended and synced before the bank is answered) or --forward URL")
+	case c.Out == "" && c.Forward == "" && c.Postgres == "":
+		return errors.New("--out: no durable output for events: give --out FILE (each event is appended and synced before the bank is answered), --postgres URL or --forward URL")
 	case c.Out == "-" && !c.Dev && !isRegularFile(stdout):
 		return errors.New("--out -: standard output is not a file (a pipe, a terminal, journald or a log driver may drop lines after the bank got its 2xx): give --out FILE, or redirect standard output to a file")
 	}

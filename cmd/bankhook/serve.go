@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/time/rate"
 
@@ -82,12 +83,21 @@ alone. --bunq-url is https, or with --dev http on a loopback host. A
 failing pass is logged and tried again at the next interval; receiving
 never waits on it.
 
-Events go somewhere durable, or serve does not start: an --out file, or
---forward URL. --out - (standard output) is accepted with --dev, or when
+Events go somewhere durable, or serve does not start: an --out file, a
+--forward URL, or a PostgreSQL database (--postgres). --out - (standard output) is accepted with --dev, or when
 standard output is redirected to a file (then it is synced like any
 --out); a pipe, a terminal or a log driver may drop lines after the bank
 got its 2xx. serve holds a lock on --out for its whole life: a second
 serve on the same file refuses to start.
+
+PostgreSQL: with --postgres URL (or BANKHOOK_POSTGRES_URL) each event is
+one row of the table bankhook_events (created if missing), inserted in
+the transaction that finds it new and committed before the bank is
+answered. The database decides: a duplicate finds its row (a replay), a
+delivery racing one in flight is answered 409, and while the database is
+unreachable serve answers 503 with Retry-After. Replicas that share the
+database share nothing else. --out may be given too: the line is written
+after the commit. --forward does not go with --postgres.
 
 Dedupe: each bank's dedupe store is in memory (--dedupe-capacity keys,
 100,000 by default, filled from --out at start), or Redis with --redis,
@@ -97,8 +107,9 @@ store_unavailable with Retry-After, and the bank retries (fail closed);
 write an event twice, and is logged as a warning at start.
 
 Secrets: the URL token is read from --token-file FILE or the environment
-variable BANKHOOK_TOKEN, the Redis URL from BANKHOOK_REDIS_URL. --token,
-or --redis with a password in it, works too but shows in ps and in shell
+variable BANKHOOK_TOKEN, the Redis URL from BANKHOOK_REDIS_URL, the
+PostgreSQL URL from BANKHOOK_POSTGRES_URL. --token, or --redis or
+--postgres with a password in it, works too but shows in ps and in shell
 history, and is logged as a warning at start.
 
 --dev is for trying serve on this machine: only loopback addresses may
@@ -107,8 +118,8 @@ says otherwise, and the inspector runs; on an --addr other than loopback
 it needs a token.
 
 GET /healthz answers 200 to anyone while the process runs (liveness);
-GET /readyz answers 200 while the dedupe store (--redis) and the output
-can be used, 503 otherwise (readiness, for load balancers). --metrics ADDR
+GET /readyz answers 200 while the dedupe store (--redis), PostgreSQL
+(--postgres) and the output can be used, 503 otherwise (readiness, for load balancers). --metrics ADDR
 serves Prometheus metrics at /metrics on a listener of its own.
 
 --allow-file FILE holds the senders allowed, one CIDR or address a line,
@@ -127,6 +138,7 @@ the requests in flight, then exits.
 const (
 	envToken    = "BANKHOOK_TOKEN"
 	envRedisURL = "BANKHOOK_REDIS_URL"
+	envPostgres = "BANKHOOK_POSTGRES_URL"
 )
 
 // recoverMaxAge is the age of the oldest failed callback recovery
@@ -169,6 +181,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) serveFlags {
 	fs.IntVar(&c.Burst, "burst", 0, fmt.Sprintf("burst of requests allowed per client address and bank (0 means %d)", bankhook.DefaultBurst))
 	fs.Int64Var(&c.MaxBody, "max-body", 0, fmt.Sprintf("largest body accepted, in `bytes` (0 means %d)", bankhook.DefaultMaxBody))
 	fs.StringVar(&c.Redis, "redis", "", "Redis `address` (host:port or redis:// URL) of the dedupe store shared by both endpoints and by every replica (default $"+envRedisURL+", else in memory)")
+	fs.StringVar(&c.Postgres, "postgres", "", "PostgreSQL `URL` whose table bankhook_events each event is inserted into, committed before the bank is answered; the database decides which deliveries are duplicates (default $"+envPostgres+")")
 	fs.StringVar(&c.Out, "out", "", "`file` the event lines are appended to and synced, and read back on start; - is standard output (default - with --dev, else required unless --forward)")
 	fs.StringVar(&c.Forward, "forward", "", "`URL` each event line is POSTed to before the bank is acknowledged")
 	fs.StringVar(&c.TLSCert, "tls-cert", "", "certificate chain `file` (PEM) to serve HTTPS with; needs --tls-key")
@@ -346,6 +359,14 @@ func (c *serveConfig) validateLimits(set map[string]bool) error {
 	if c.Redis != "" && strings.Contains(c.Redis, "://") {
 		if _, err := redis.ParseURL(c.Redis); err != nil {
 			return fmt.Errorf("--redis: %w", err)
+		}
+	}
+	if c.Postgres != "" {
+		if _, err := pgx.ParseConfig(c.Postgres); err != nil {
+			return fmt.Errorf("--postgres: %w", redactPassword(err, c.Postgres))
+		}
+		if c.Forward != "" {
+			return errors.New("--forward does not go with --postgres: the database decides which deliveries are new after the target saw them, so a failed forward would never be retried")
 		}
 	}
 	if set["forward"] {

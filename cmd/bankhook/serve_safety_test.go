@@ -40,6 +40,8 @@ func TestServeRefusesUnsafeSetups(t *testing.T) {
 		{"token file a directory", []string{"--dev", "--token-file", dir}, "not a regular file"},
 		{"no dedupe capacity", []string{"--dev", "--dedupe-capacity", "0"}, "--dedupe-capacity 0"},
 		{"no connections", []string{"--dev", "--max-conns", "0"}, "--max-conns 0"},
+		{"postgres with forward", []string{"--postgres", "postgres://bankhook@127.0.0.1:1/events", "--forward", "http://127.0.0.1:1/"}, "--forward does not go with --postgres"},
+		{"postgres URL malformed", []string{"--postgres", "postgres://bankhook:pa55word@[::1/events"}, "--postgres: "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := runIn(t, append([]string{"serve"}, tc.args...)...)
@@ -129,6 +131,23 @@ func TestServeSecretWarnings(t *testing.T) {
 		r := runBin(t, nil, "serve", "--dev", "--addr", "127.0.0.1:0", "--redis", "redis://:pa55word@"+freeAddr(t))
 		assert.Equal(t, exitFailure, r.code, "nothing listens there")
 		assert.Contains(t, r.stderr, "--redis: the URL's password shows in ps")
+		assert.NotContains(t, r.stderr, "pa55word")
+	})
+
+	t.Run("postgres password", func(t *testing.T) {
+		r := runBin(t, nil, "serve", "--dev", "--addr", "127.0.0.1:0", "--postgres", "postgres://bankhook:pa55word@"+freeAddr(t)+"/events")
+		assert.Equal(t, exitFailure, r.code, "nothing listens there")
+		assert.Contains(t, r.stderr, "--postgres: the URL's password shows in ps")
+		assert.NotContains(t, r.stderr, "pa55word")
+	})
+
+	t.Run("postgres URL from the environment", func(t *testing.T) {
+		addr := freeAddr(t)
+		t.Setenv(envPostgres, "postgres://bankhook:pa55word@"+addr+"/events")
+		r := runBin(t, nil, "serve", "--dev", "--addr", "127.0.0.1:0")
+		assert.Equal(t, exitFailure, r.code, "nothing listens there")
+		assert.Contains(t, r.stderr, "--postgres "+addr+"/events", "the URL of the environment is used")
+		assert.NotContains(t, r.stderr, "level=WARN")
 		assert.NotContains(t, r.stderr, "pa55word")
 	})
 

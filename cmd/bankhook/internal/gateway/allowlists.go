@@ -12,6 +12,7 @@ import (
 
 	"github.com/bankhook/bankhook"
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/output"
+	"github.com/bankhook/bankhook/cmd/bankhook/internal/pgevents"
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/ready"
 )
 
@@ -78,13 +79,16 @@ func (c *Config) admitAtAccept(lists map[string]*bankhook.IPAllowlist) func(neti
 
 // readiness is /readyz: the output (none with Forward alone), and Redis
 // when it holds the dedupe store (client nil otherwise).
-func readiness(logger *slog.Logger, out *output.Writer, client *redis.Client) *ready.Checker {
+func readiness(logger *slog.Logger, out *output.Writer, client *redis.Client, events *pgevents.Table) *ready.Checker {
 	var checks []ready.Check
 	if out != nil {
 		checks = append(checks, ready.Check{Name: "output", Func: out.Check})
 	}
 	if client != nil {
 		checks = append(checks, ready.Check{Name: "redis", Func: func(ctx context.Context) error { return client.Ping(ctx).Err() }})
+	}
+	if events != nil {
+		checks = append(checks, ready.Check{Name: "postgres", Func: events.Ping})
 	}
 	return ready.New(logger, checks...)
 }

@@ -35,6 +35,7 @@ import (
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/inspect"
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/metrics"
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/output"
+	"github.com/bankhook/bankhook/cmd/bankhook/internal/pgevents"
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/redact"
 	"github.com/bankhook/bankhook/redisstore"
 )
@@ -81,9 +82,13 @@ var DevRanges = []string{"127.0.0.0/8", "::1/128"}
 var (
 	// ErrNoEndpoint: BunqPath and BankhubPath are both empty.
 	ErrNoEndpoint = errors.New("gateway: no endpoint: BunqPath and BankhubPath are both empty")
-	// ErrNoOutput: Out and Forward are both empty, so no event would be
-	// kept anywhere.
-	ErrNoOutput = errors.New("gateway: no output: Out and Forward are both empty")
+	// ErrNoOutput: Out, Forward and Postgres are all empty, so no event
+	// would be kept anywhere.
+	ErrNoOutput = errors.New("gateway: no output: Out, Forward and Postgres are all empty")
+	// ErrPostgresForward: Postgres and Forward are both set. The database
+	// decides which deliveries are new after the forward target has seen
+	// them, so a forward that failed would never be tried again.
+	ErrPostgresForward = errors.New("gateway: Postgres and Forward do not go together")
 )
 
 // Config is what serve's command line decides: the validated settings of a
@@ -138,6 +143,12 @@ type Config struct {
 	// FailOpen (--dedupe-fail-open) handles events without dedupe while
 	// the store fails. False: they are answered 503 (fail closed).
 	FailOpen bool
+	// Postgres is the URL of the PostgreSQL database whose table
+	// bankhook_events each event goes to, one row committed before the
+	// bank is answered (--postgres or BANKHOOK_POSTGRES_URL). The database
+	// decides which deliveries are duplicates, so replicas that share it
+	// write each event once. Empty: none.
+	Postgres string
 	// Out is the file event lines are appended to and synced (--out),
 	// locked for the gateway's life; "-" is Options.Stdout. Empty: no
 	// output file, Forward alone.
@@ -193,8 +204,9 @@ type Options struct {
 type Gateway struct {
 	cfg      Config
 	logger   *slog.Logger
-	out      *output.Writer // nil: Forward alone
-	client   *redis.Client  // nil: in-memory dedupe stores
+	out      *output.Writer  // nil: Forward alone
+	client   *redis.Client   // nil: in-memory dedupe stores
+	events   *pgevents.Table // nil: no --postgres
 	allow    map[string]*bankhook.IPAllowlist
 	insp     *inspect.Inspector // nil: no inspector
 	srv      *http.Server
@@ -213,8 +225,10 @@ func New(ctx context.Context, cfg Config, o Options) (*Gateway, error) {
 	switch {
 	case cfg.BunqPath == "" && cfg.BankhubPath == "":
 		return nil, ErrNoEndpoint
-	case cfg.Out == "" && cfg.Forward == "":
+	case cfg.Out == "" && cfg.Forward == "" && cfg.Postgres == "":
 		return nil, ErrNoOutput
+	case cfg.Postgres != "" && cfg.Forward != "":
+		return nil, ErrPostgresForward
 	}
 	cfg.setDefaults()
 	o.setDefaults()
@@ -271,7 +285,10 @@ func (g *Gateway) open(ctx context.Context, o Options) error {
 			return nil
 		})
 	}
-	s := &sink{out: g.out}
+	if err := g.openPostgres(ctx); err != nil {
+		return err
+	}
+	s := &sink{out: g.out, pg: g.events}
 	if g.cfg.Forward != "" {
 		s.forward = forward.New(g.cfg.Forward, o.UserAgent)
 	}
@@ -316,7 +333,7 @@ func (g *Gateway) handler(stores map[string]bankhook.Store, s *sink) (http.Handl
 		w.Header().Set("Cache-Control", "no-store")
 		_, _ = io.WriteString(w, "ok\n")
 	})
-	readyz := readiness(g.logger, g.out, g.client)
+	readyz := readiness(g.logger, g.out, g.client, g.events)
 	metricsSrv, err := g.startMetrics(map[string]http.Handler{"GET " + HealthzPath: healthz, "GET " + ReadyzPath: readyz})
 	if err != nil {
 		return nil, err
@@ -341,6 +358,9 @@ func (g *Gateway) handler(stores map[string]bankhook.Store, s *sink) (http.Handl
 			continue
 		}
 		o := g.cfg.pipeline(g.allow[e.name], stores[e.name], obs, g.logger)
+		if s.pg != nil {
+			o.Middleware = append(o.Middleware, withHeader)
+		}
 		if metricsSrv != nil {
 			metricsSrv.Instrument(&o, e.name)
 			if lru, ok := stores[e.name].(*bankhook.LRUStore); ok {

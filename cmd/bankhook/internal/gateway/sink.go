@@ -12,6 +12,7 @@ import (
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/forward"
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/inspect"
 	"github.com/bankhook/bankhook/cmd/bankhook/internal/output"
+	"github.com/bankhook/bankhook/cmd/bankhook/internal/pgevents"
 )
 
 // sink is what both receivers' handlers hand events to: the forward
@@ -19,8 +20,9 @@ import (
 //
 // A sink is safe for concurrent use.
 type sink struct {
-	out     *output.Writer     // nil with --forward alone
+	out     *output.Writer     // nil with --forward or --postgres alone
 	forward *forward.Forwarder // nil without --forward
+	pg      *pgevents.Table    // nil without --postgres
 }
 
 func (s *sink) bunq(ctx context.Context, n *bunq.Notification) error {
@@ -61,12 +63,24 @@ func lineOf(ev bankhook.Event) output.Line {
 // key dedupe used, the body), forwards it and writes it. An error makes
 // the bank deliver the event again: 502 when the forward target did not
 // acknowledge it, 500 when the output could not be written.
+//
+// With --postgres the event's row is inserted first: the database decides
+// whether the event is new (see storeRow), and only a new one's line goes
+// on to the output.
 func (s *sink) deliver(ctx context.Context, l output.Line) error {
-	line, err := marshalLine(ctx, l)
+	if err := completeLine(ctx, &l); err != nil {
+		return err
+	}
+	line, err := output.Marshal(l)
 	if err != nil {
 		return err
 	}
 	inspect.SetLine(ctx, line)
+	if s.pg != nil {
+		if done, err := s.storeRow(ctx, l); done {
+			return err
+		}
+	}
 	if s.forward != nil {
 		if err := s.forward.Post(ctx, l.Key, line); err != nil {
 			return &bankhook.StatusError{Status: http.StatusBadGateway, Err: err}
@@ -108,20 +122,27 @@ func settleLater(ctx context.Context, err error) error {
 	return err
 }
 
-// marshalLine completes l with the key dedupe used and the body the
-// pipeline read for the request in ctx, stamps it with the time, and
-// encodes it.
+// marshalLine completes l (see completeLine) and encodes it.
 func marshalLine(ctx context.Context, l output.Line) ([]byte, error) {
+	if err := completeLine(ctx, &l); err != nil {
+		return nil, err
+	}
+	return output.Marshal(l)
+}
+
+// completeLine completes l with the key dedupe used and the body the
+// pipeline read for the request in ctx, and stamps it with the time.
+func completeLine(ctx context.Context, l *output.Line) error {
 	if key, ok := bankhook.IdempotencyKeyFrom(ctx); ok {
 		l.Key = key
 	}
 	body, ok := bankhook.BodyFrom(ctx)
 	if !ok {
-		return nil, bankhook.ErrNoBody
+		return bankhook.ErrNoBody
 	}
 	l.Raw = body
 	l.ReceivedAt = time.Now()
-	return output.Marshal(l)
+	return nil
 }
 
 // eventLine returns the output line of the event the pipeline decoded for
