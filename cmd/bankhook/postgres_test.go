@@ -171,7 +171,9 @@ func TestServePostgresKill(t *testing.T) {
 func TestServePostgresOutage(t *testing.T) {
 	t.Parallel()
 	p := newPGSetup(t, 2)
-	bodies, keys := distinctPayments(t, pgEvents)
+	bodies, keys := distinctPayments(t, pgEvents+1)
+	probe := bodies[pgEvents] // delivered once, while PostgreSQL is down
+	bodies, keys = bodies[:pgEvents], keys[:pgEvents]
 	l := p.load(bodies)
 	l.otherLimit = 1 << 20
 	done := l.start(t)
@@ -179,6 +181,9 @@ func TestServePostgresOutage(t *testing.T) {
 	atStop := l.ackedCount.Load()
 	require.NoError(t, p.cluster.Stop("immediate"))
 	waitFor(t, "/readyz to report PostgreSQL down", func() bool { return readyStatus(t, p.addrs[0]) == http.StatusServiceUnavailable })
+	a := post(t, nil, "http://"+p.addrs[0]+"/bunq", "application/json", probe)
+	assert.Equal(t, http.StatusServiceUnavailable, a.status, a.body)
+	assert.NotEmpty(t, a.header.Get("Retry-After"), "a 503 tells the bank when to retry")
 	down := time.NewTimer(2 * time.Second)
 	<-down.C
 	require.NoError(t, p.cluster.Start())
