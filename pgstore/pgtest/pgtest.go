@@ -365,3 +365,46 @@ func freePort() (int, error) {
 	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
+
+// Start starts a new cluster outside a test, for a benchmark program or
+// a shell session; Remove stops it and deletes its folder. Tests use
+// NewCluster or Pool.
+func Start() (*Cluster, error) { return start() }
+
+// Remove stops c (immediately) and deletes its folder.
+func (c *Cluster) Remove() error { return c.remove() }
+
+// Bin is the folder of PostgreSQL's programs the cluster runs (pgbench
+// among them).
+func (c *Cluster) Bin() string { return c.bin }
+
+// Port is the loopback port the server listens on.
+func (c *Cluster) Port() int { return c.port }
+
+// PID returns the process id of the server (the postmaster): its
+// backends are its children.
+func (c *Cluster) PID() (int, error) {
+	b, err := os.ReadFile(filepath.Join(c.dir, "data", "postmaster.pid"))
+	if err != nil {
+		return 0, fmt.Errorf("pgtest: %w", err)
+	}
+	first, _, _ := bytes.Cut(b, []byte("\n"))
+	pid, err := strconv.Atoi(string(bytes.TrimSpace(first)))
+	if err != nil {
+		return 0, fmt.Errorf("pgtest: postmaster.pid: %w", err)
+	}
+	return pid, nil
+}
+
+// CreateDatabase creates the database name and returns its URL.
+func (c *Cluster) CreateDatabase(ctx context.Context, name string) (string, error) {
+	admin, err := pgx.Connect(ctx, c.URL("postgres"))
+	if err != nil {
+		return "", fmt.Errorf("pgtest: connect: %w", err)
+	}
+	defer func() { _ = admin.Close(context.Background()) }()
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return "", fmt.Errorf("pgtest: create database %s: %w", name, err)
+	}
+	return c.URL(name), nil
+}

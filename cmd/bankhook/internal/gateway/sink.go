@@ -71,11 +71,14 @@ func (s *sink) deliver(ctx context.Context, l output.Line) error {
 	if err := completeLine(ctx, &l); err != nil {
 		return err
 	}
-	line, err := output.Marshal(l)
-	if err != nil {
-		return err
+	var line []byte // only for those that take it
+	if s.out != nil || s.forward != nil || inspect.Watched(ctx) {
+		var err error
+		if line, err = output.Marshal(l); err != nil {
+			return err
+		}
+		inspect.SetLine(ctx, line)
 	}
-	inspect.SetLine(ctx, line)
 	if s.pg != nil {
 		if done, err := s.storeRow(ctx, l); done {
 			return err

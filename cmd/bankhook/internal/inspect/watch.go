@@ -50,6 +50,10 @@ func SetLine(ctx context.Context, line []byte) {
 	}
 }
 
+// Watched reports whether the inspector watches the request in ctx, so
+// that a caller builds what it would give SetLine only then.
+func Watched(ctx context.Context) bool { return recordFrom(ctx) != nil }
+
 // via is set by Replay and Send sample on the request they serve in
 // process; Watch reads it and writes back the id of the delivery.
 type via struct {

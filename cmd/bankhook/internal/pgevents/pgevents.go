@@ -98,6 +98,11 @@ type Table struct {
 	pool *pgxpool.Pool
 }
 
+// DefaultMaxConns is the connections a Table opens at most, unless the
+// URL sets pool_max_conns: a delivery holds one for its statement, commit
+// included, so this many deliveries commit at once.
+const DefaultMaxConns = 32
+
 // Open connects to the database at url (a postgres:// URL or a key=value
 // connection string), checks that it answers, and creates the table if it
 // is missing. A table of another shape is refused, naming the column.
@@ -105,6 +110,9 @@ func Open(ctx context.Context, url string) (*Table, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("--postgres: %w", redactURL(err, url))
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		cfg.MaxConns = DefaultMaxConns
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
