@@ -20,7 +20,7 @@ import (
 	"github.com/bankhook/bankhook"
 	"github.com/bankhook/bankhook/bunq"
 	"github.com/bankhook/bankhook/pgstore"
-	"github.com/bankhook/bankhook/pgstore/internal/pgtest"
+	"github.com/bankhook/bankhook/pgstore/pgtest"
 )
 
 // The helper process of TestHandleCrash reads its database and address

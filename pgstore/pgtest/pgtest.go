@@ -1,5 +1,7 @@
-// Package pgtest starts private PostgreSQL clusters for the tests of
-// pgstore: initdb and pg_ctl from Debian's postgresql package (or PATH),
+// Package pgtest starts private PostgreSQL clusters for tests, as
+// net/http/httptest starts servers: pgstore's, bankhook serve's, and your
+// own tests of handlers that book through pgstore.Handle. It runs initdb
+// and pg_ctl from Debian's postgresql package (or PATH),
 // run as the postgres user when the tests run as root, with the data in a
 // temporary folder and the server listening on a free loopback port, with
 // fsync and synchronous_commit on. A cluster is stopped and removed at the
