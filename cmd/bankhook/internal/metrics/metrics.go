@@ -33,7 +33,10 @@ type Server struct {
 
 // Start listens on addr and serves the metrics until Shutdown, and
 // extra's handlers beside them (serve's health checks, for a prober the
-// banks' listener would not admit), each under its pattern.
+// banks' listener would not admit), each under its pattern. A binary built
+// with -tags bankhook_pprof also serves net/http/pprof under
+// /debug/pprof/ there, for the gateway load test's profiles; serve as
+// users build it does not.
 func Start(addr string, logger *slog.Logger, extra map[string]http.Handler) (*Server, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -50,6 +53,7 @@ func Start(addr string, logger *slog.Logger, extra map[string]http.Handler) (*Se
 	for pattern, h := range extra {
 		mux.Handle(pattern, h)
 	}
+	addDebug(mux) // nothing, unless built with -tags bankhook_pprof
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("--metrics: %w", err)

@@ -52,3 +52,25 @@ func TestDedupeEvictions(t *testing.T) {
 	assert.Contains(t, body, "\nbankhook_dedupe_evictions_total{receiver=\"bunq\"} 2\n")
 	assert.False(t, strings.Contains(body, `bankhook_dedupe_evictions_total{receiver="bankhub"}`), "no store exported for bankhub")
 }
+
+// TestPprofOnlyInProfilingBuild checks that the metrics listener serves
+// net/http/pprof only in a build with -tags bankhook_pprof.
+func TestPprofOnlyInProfilingBuild(t *testing.T) {
+	s, err := Start("127.0.0.1:0", slog.New(slog.DiscardHandler), nil)
+	require.NoError(t, err)
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		assert.NoError(t, s.Shutdown(ctx))
+	}()
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Get("http://" + s.ln.Addr().String() + "/debug/pprof/")
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	require.NoError(t, resp.Body.Close())
+	want := http.StatusNotFound
+	if pprofBuild {
+		want = http.StatusOK
+	}
+	assert.Equal(t, want, resp.StatusCode)
+}
