@@ -1,21 +1,34 @@
 // Command gatewayload measures the built bankhook command, `bankhook
 // serve`, over real HTTP on the loopback interface, against a bare
-// net/http handler: for each bankhook binary it is given (-bin
-// before=PATH -bin after=PATH), serve writing --out to a tmpfs directory
-// (memory: what the pipeline and the write cost), serve writing --out to a
-// disk (each line synced before the bank is answered), and serve
-// answering only duplicates. It prints requests per second (the median
-// round), latency percentiles over every round, the server's CPU use, and
-// each server's ratios to the bare handler and, for the disk, to the same
-// binary's tmpfs.
+// net/http handler and against the library's bunq pipeline: for each
+// bankhook binary it is given (-bin before=PATH -bin after=PATH), serve
+// writing --out to a tmpfs directory (memory: what the pipeline and the
+// write cost), serve writing --out to a disk (each line synced before the
+// bank is answered), and serve answering only duplicates. It prints
+// requests per second (the median round), latency percentiles over every
+// round, the server's CPU time per request, and the ratios the targets of
+// BENCHMARKS.md ("Gateway") are stated in: serve on a tmpfs against the
+// pipeline, serve on a disk against the same binary on a tmpfs, and what a
+// duplicate costs against a new event.
 //
-// Every request is a bunq MUTATION callback POSTed to /bunq. For bare,
-// tmpfs and disk each one is a new event (the Payment id rewritten), so
-// serve handles and writes each one; for dup every request carries the
-// first event again, so serve answers each one from its dedupe store and
-// writes nothing. After each run the output file must hold exactly one
-// line per event answered 200 without Idempotent-Replayed: a lost or
-// doubled line fails the run, as does any answer other than 200.
+// The servers, in order:
+//
+//   - bare: workload.BareHandler, a handler that drains the body and
+//     answers 200, in a process of gatewayload's own;
+//   - pipeline: workload.FullReceiver, the library's whole bunq pipeline
+//     (allowlist, rate limit, body, decode, LRU dedupe, deadline) around a
+//     handler that keeps nothing, in a process of gatewayload's own;
+//   - for each binary: tmpfs, disk and dup, serve as described above.
+//     (serve --postgres gets a row of its own here once serve has it.)
+//
+// Every request is a bunq MUTATION callback POSTed to /bunq (/ for bare and
+// pipeline). For bare, pipeline, tmpfs and disk each one is a new event
+// (the Payment id rewritten), so serve handles and writes each one; for
+// dup every request carries the first event again, so serve answers each
+// one from its dedupe store and writes nothing. After each run the output
+// file must hold exactly one line per event answered 200 without
+// Idempotent-Replayed: a lost or doubled line fails the run, as does any
+// answer other than 200.
 //
 // The servers run one after another, each in its own process (GOMAXPROCS=1;
 // on Linux with taskset, on a CPU of its own, the load on another), and
@@ -25,9 +38,15 @@
 // gateway does not run) and a rate limit no run reaches (--rate 1e9
 // --burst 1000000000: every request comes from one address).
 //
+// With -profile DIR, after the rounds each -profile-bin (a bankhook binary
+// built with -tags bankhook_pprof, which serves net/http/pprof on the
+// metrics listener) runs tmpfs, disk and dup once more, with --metrics on
+// loopback, and the CPU profile of its measured phase is written to
+// DIR/<label>-<kind>.cpu.pprof. These runs are not in the table.
+//
 // Usage (from the bench directory):
 //
-//	go run ./cmd/gatewayload -bin after=PATH [-bin before=PATH] [-tmpfs /dev/shm] [-disk DIR] [-duration 5s] [-warmup 1s] [-rounds 3] [-conns 16]
+//	go run ./cmd/gatewayload -bin after=PATH [-bin before=PATH] [-tmpfs /dev/shm] [-disk DIR] [-duration 5s] [-warmup 1s] [-rounds 3] [-conns 16] [-profile DIR -profile-bin after=PATH]
 //
 // The servers are child processes; each is stopped with SIGTERM after its
 // run (and, on Linux, killed if gatewayload dies first).
@@ -40,6 +59,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -57,10 +77,17 @@ func main() {
 	}
 }
 
-// Targets for serve writing to a disk, against the same binary's tmpfs.
+// Targets of BENCHMARKS.md ("Gateway"), each a ratio within one run.
 const (
+	// targetTmpfsShare: serve on a tmpfs, req/s against the pipeline's.
+	targetTmpfsShare = 0.60
+	// targetDiskShare and targetDiskP99: serve on a disk, req/s against
+	// the same binary on a tmpfs, and its 99th percentile latency.
 	targetDiskShare = 0.70
 	targetDiskP99   = 5 * time.Millisecond
+	// targetDupCost: what a duplicate costs against a new event (on a
+	// tmpfs), the inverse ratio of their req/s.
+	targetDupCost = 0.40
 )
 
 // binaries is the -bin flag: label=path, in the order given.
@@ -87,8 +114,8 @@ func run(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if c.serveBare {
-		return serveBareHandler()
+	if c.serveKind != "" {
+		return serveHandler(c.serveKind)
 	}
 	if err := c.check(); err != nil {
 		return err
@@ -116,7 +143,37 @@ func run(args []string, out io.Writer) error {
 	if err := c.probeDisk(out, "after the rounds"); err != nil {
 		return err
 	}
-	return report(out, servers)
+	if err := report(out, servers); err != nil {
+		return err
+	}
+	return c.profile(out, p, events)
+}
+
+// profile runs each -profile-bin once more as tmpfs, disk and dup, and
+// writes the CPU profile of each measured phase to the -profile
+// directory.
+func (c *config) profile(out io.Writer, p httpload.Pinning, events *workload.PaymentEvents) error {
+	if c.profileDir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(c.profileDir, 0o755); err != nil {
+		return fmt.Errorf("gatewayload: %w", err)
+	}
+	for _, b := range c.profileBins {
+		for _, kind := range []string{"tmpfs", "disk", "dup"} {
+			dir := c.tmpfsDir
+			if kind != "tmpfs" {
+				dir = c.diskDir
+			}
+			path := filepath.Join(c.profileDir, b.label+"-"+kind+".cpu.pprof")
+			s := &server{kind: kind, bin: b, dir: dir, profile: path}
+			if err := s.measure(p, events, c.conns, c.warmup, c.duration); err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "# profile %s %s (--metrics on, net/http/pprof): %.0f req/s, %s\n", b.label, kind, s.result.Rate(), path)
+		}
+	}
+	return nil
 }
 
 // config is the command line, parsed.
@@ -130,7 +187,9 @@ type config struct {
 	bodyPath           string
 	pin                bool
 	serverCPU, loadCPU int
-	serveBare          bool // internal: run as the bare server
+	profileDir         string
+	profileBins        binaries
+	serveKind          string // internal: run as the bare or the pipeline server
 }
 
 // parseFlags parses the command line.
@@ -148,7 +207,9 @@ func parseFlags(args []string) (*config, error) {
 	fs.BoolVar(&c.pin, "pin", true, "pin the server and the load to CPUs of their own with taskset (Linux)")
 	fs.IntVar(&c.serverCPU, "server-cpu", 0, "CPU of the server when pinning")
 	fs.IntVar(&c.loadCPU, "load-cpu", 1, "CPU of the load when pinning")
-	fs.BoolVar(&c.serveBare, "serve-bare", false, "internal: run as the bare server")
+	fs.StringVar(&c.profileDir, "profile", "", "write CPU profiles of each -profile-bin's tmpfs, disk and dup to `DIR`")
+	fs.Var(&c.profileBins, "profile-bin", "a bankhook binary built with -tags bankhook_pprof, as `label=path` (repeatable)")
+	fs.StringVar(&c.serveKind, "serve", "", "internal: run as the bare or the pipeline server")
 	return c, fs.Parse(args)
 }
 
@@ -161,6 +222,9 @@ func (c *config) check() error {
 	if c.duration <= 0 || c.warmup < 0 || c.conns <= 0 || c.rounds <= 0 {
 		return errors.New("gatewayload: -duration, -conns and -rounds must be positive, -warmup not negative")
 	}
+	if (c.profileDir == "") != (len(c.profileBins) == 0) {
+		return errors.New("gatewayload: -profile and -profile-bin go together")
+	}
 	c.tmpfsType, c.diskType = fsType(c.tmpfsDir), fsType(c.diskDir)
 	if c.tmpfsType != "tmpfs" {
 		return fmt.Errorf("gatewayload: -tmpfs %s is on %s, not a tmpfs", c.tmpfsDir, c.tmpfsType)
@@ -171,16 +235,19 @@ func (c *config) check() error {
 	return nil
 }
 
-// servers returns the servers to measure, in order: the bare handler,
-// then for each binary serve writing to the tmpfs, to the disk, and
-// answering duplicates.
+// servers returns the servers to measure, in order: the bare handler, the
+// library's pipeline, then for each binary serve writing to the tmpfs, to
+// the disk, and answering duplicates.
 func (c *config) servers() []*server {
-	servers := []*server{{kind: "bare"}}
+	servers := []*server{{kind: "bare"}, {kind: "pipeline"}}
 	for _, b := range c.bins {
 		servers = append(servers,
 			&server{kind: "tmpfs", bin: b, dir: c.tmpfsDir},
 			&server{kind: "disk", bin: b, dir: c.diskDir},
 			&server{kind: "dup", bin: b, dir: c.diskDir},
+			// serve --postgres: its row goes here once serve has the flag
+			// (a kind "postgres" whose measure passes --postgres DSN
+			// instead of --out, and counts the table's rows as lines).
 		)
 	}
 	return servers
@@ -197,10 +264,11 @@ func (c *config) printHeader(out io.Writer, p httpload.Pinning, bodySize int) {
 	fmt.Fprintf(out, "# %d keep-alive connections to 127.0.0.1; %d rounds over the servers, each %v warm-up then %v measured\n",
 		c.conns, c.rounds, c.warmup, c.duration)
 	fmt.Fprintf(out, "# req/s: median round; p50, p99, max: all rounds' requests; server_cpu: the server's CPU time / wall time;\n")
-	fmt.Fprintf(out, "# req/cpu_s: requests per second of server CPU time; io_stall: share of the time some task of the machine (any process) waited for I/O\n")
-	fmt.Fprintf(out, "# (/proc/pressure/io); lines: lines written to --out in all rounds (one per new event)\n")
+	fmt.Fprintf(out, "# cpu/req: server CPU time per request (all rounds); io_stall: share of the time some task of the machine (any process) waited for I/O\n")
+	fmt.Fprintf(out, "# (/proc/pressure/io); vs_pipeline: req/s against the pipeline's; vs_tmpfs: req/s against the same binary's tmpfs;\n")
+	fmt.Fprintf(out, "# lines: lines written to --out in all rounds (one per new event)\n")
 	fmt.Fprintf(out, "# pinning: %s\n", p)
-	fmt.Fprintf(out, "# body: %s (%d bytes); bare, tmpfs, disk: a new Payment id per request; dup: the same event every time\n",
+	fmt.Fprintf(out, "# body: %s (%d bytes); bare, pipeline, tmpfs, disk: a new Payment id per request; dup: the same event every time\n",
 		c.bodyPath, bodySize)
 }
 
@@ -218,49 +286,46 @@ func (c *config) probeDisk(out io.Writer, when string) error {
 
 // report prints the table and the verdicts on the targets.
 func report(out io.Writer, servers []*server) error {
-	bare := servers[0].result.Rate()
-	tmpfs := map[string]float64{}
+	byName := map[string]*server{}
 	for _, s := range servers {
-		if s.kind == "tmpfs" {
-			tmpfs[s.bin.label] = s.result.Rate()
+		byName[s.name()] = s
+	}
+	rate := func(name string) float64 {
+		if s := byName[name]; s != nil {
+			return s.result.Rate()
 		}
+		return 0
 	}
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "server\trequests\treq/s\tp50\tp99\tmax\tserver_cpu\treq/cpu_s\tio_stall\tvs_bare\tvs_tmpfs\tlines\terrors\t")
+	fmt.Fprintln(tw, "server\trequests\treq/s\tp50\tp99\tmax\tserver_cpu\tcpu/req\tio_stall\tvs_bare\tvs_pipeline\tvs_tmpfs\tlines\terrors\t")
 	for _, s := range servers {
 		r := &s.result
-		vsBare, vsTmpfs, share, perCPU := "-", "-", "-", "-"
-		if bare > 0 {
-			vsBare = fmt.Sprintf("%.1f%%", 100*r.Rate()/bare)
-		}
-		if t := tmpfs[s.bin.label]; s.kind == "disk" && t > 0 {
-			vsTmpfs = fmt.Sprintf("%.1f%%", 100*r.Rate()/t)
-		}
+		share, perReq, stall, lines := "-", "-", "-", "-"
 		if r.CPUKnown {
 			share = fmt.Sprintf("%.0f%%", 100*r.CPU.Seconds()/r.Wall.Seconds())
-			perCPU = fmt.Sprintf("%.0f", r.PerCPUSecond())
+			perReq = fmt.Sprintf("%.1fµs", cpuPerRequest(r))
 		}
-		lines, stall := "-", "-"
-		if s.kind != "bare" {
+		if s.kind != "bare" && s.kind != "pipeline" {
 			lines = fmt.Sprint(s.lines)
 		}
 		if s.ioKnown {
 			stall = fmt.Sprintf("%.0f%%", 100*s.ioStall.Seconds()/r.Wall.Seconds())
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%v\t%v\t%v\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n", s.name(), r.Requests, r.Rate(),
-			roundDur(r.Quantile(0.50)), roundDur(r.Quantile(0.99)), roundDur(r.Quantile(1)), share, perCPU, stall, vsBare, vsTmpfs, lines, r.Errors)
+		vsTmpfs := "-"
+		if s.kind == "disk" || s.kind == "dup" {
+			vsTmpfs = percentOf(r.Rate(), rate(s.bin.label+" tmpfs"))
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%v\t%v\t%v\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n", s.name(), r.Requests, r.Rate(),
+			roundDur(r.Quantile(0.50)), roundDur(r.Quantile(0.99)), roundDur(r.Quantile(1)), share, perReq, stall,
+			percentOf(r.Rate(), rate("bare")), percentOf(r.Rate(), rate("pipeline")), vsTmpfs, lines, r.Errors)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	for _, s := range servers {
-		if s.kind != "disk" || tmpfs[s.bin.label] == 0 {
-			continue
+		if s.kind == "tmpfs" {
+			printVerdicts(out, s.bin.label, byName["pipeline"], s, byName[s.bin.label+" disk"], byName[s.bin.label+" dup"])
 		}
-		share, p99 := s.result.Rate()/tmpfs[s.bin.label], s.result.Quantile(0.99)
-		fmt.Fprintf(out, "# %s: disk at %.1f%% of tmpfs's req/s (target ≥ %.0f%%): %s; disk p99 %v (target < %v): %s\n",
-			s.bin.label, 100*share, 100*targetDiskShare, verdict(share >= targetDiskShare),
-			roundDur(p99), targetDiskP99, verdict(p99 < targetDiskP99))
 	}
 	var errs []error
 	for _, s := range servers {
@@ -269,6 +334,41 @@ func report(out io.Writer, servers []*server) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// printVerdicts prints one binary's verdicts on the targets.
+func printVerdicts(out io.Writer, label string, pipeline, tmpfs, disk, dup *server) {
+	tmpfsShare := tmpfs.result.Rate() / pipeline.result.Rate()
+	fmt.Fprintf(out, "# %s: tmpfs at %.1f%% of the pipeline's req/s (target ≥ %.0f%%): %s\n",
+		label, 100*tmpfsShare, 100*targetTmpfsShare, verdict(tmpfsShare >= targetTmpfsShare))
+	diskShare, p99 := disk.result.Rate()/tmpfs.result.Rate(), disk.result.Quantile(0.99)
+	fmt.Fprintf(out, "# %s: disk at %.1f%% of tmpfs's req/s (target ≥ %.0f%%): %s; disk p99 %v (target < %v): %s\n",
+		label, 100*diskShare, 100*targetDiskShare, verdict(diskShare >= targetDiskShare),
+		roundDur(p99), targetDiskP99, verdict(p99 < targetDiskP99))
+	dupCost := tmpfs.result.Rate() / dup.result.Rate()
+	cpuCost := "CPU per request unknown"
+	if dup.result.CPUKnown && tmpfs.result.CPUKnown {
+		cpuCost = fmt.Sprintf("by CPU per request %.1f%% of tmpfs's, %.1f%% of disk's",
+			100*cpuPerRequest(&dup.result)/cpuPerRequest(&tmpfs.result), 100*cpuPerRequest(&dup.result)/cpuPerRequest(&disk.result))
+	}
+	fmt.Fprintf(out, "# %s: a duplicate costs %.1f%% of a new event by req/s against tmpfs (target ≤ %.0f%%): %s; %s\n",
+		label, 100*dupCost, 100*targetDupCost, verdict(dupCost <= targetDupCost), cpuCost)
+}
+
+// cpuPerRequest is the server's CPU time per request, in microseconds.
+func cpuPerRequest(r *httpload.Result) float64 {
+	if r.Requests == 0 {
+		return 0
+	}
+	return r.CPU.Seconds() * 1e6 / float64(r.Requests)
+}
+
+// percentOf formats a/b as a percentage, "-" when b is not known.
+func percentOf(a, b float64) string {
+	if b <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f%%", 100*a/b)
 }
 
 func verdict(met bool) string {

@@ -24,11 +24,12 @@ import (
 
 // server is one server of the table, measured once a round.
 type server struct {
-	kind   string // bare, tmpfs, disk, dup
-	bin    binary // for all but bare
-	dir    string // where --out goes
-	result httpload.Result
-	lines  int // lines written to --out, all rounds
+	kind    string // bare, pipeline, tmpfs, disk, dup
+	bin     binary // for all but bare and pipeline
+	dir     string // where --out goes
+	profile string // where the CPU profile of the measured phase goes; empty: none
+	result  httpload.Result
+	lines   int // lines written to --out, all rounds
 
 	// ioStall is how long, in the measured phases, at least one task of
 	// the machine (any process) waited for I/O; ioKnown whether the kernel
@@ -38,8 +39,8 @@ type server struct {
 }
 
 func (s *server) name() string {
-	if s.kind == "bare" {
-		return "bare"
+	if s.kind == "bare" || s.kind == "pipeline" {
+		return s.kind
 	}
 	return s.bin.label + " " + s.kind
 }
@@ -53,12 +54,12 @@ var limits = []string{"--rate", "1e9", "--burst", "1000000000"}
 func (s *server) measure(p httpload.Pinning, events *workload.PaymentEvents, conns int, warmup, d time.Duration) error {
 	var cmd *exec.Cmd
 	var out string
-	if s.kind == "bare" {
+	if s.kind == "bare" || s.kind == "pipeline" {
 		self, err := os.Executable()
 		if err != nil {
 			return fmt.Errorf("gatewayload: %w", err)
 		}
-		cmd = p.ServerCommand(self, "-serve-bare")
+		cmd = p.ServerCommand(self, "-serve", s.kind)
 	} else {
 		dir, err := os.MkdirTemp(s.dir, "gatewayload-")
 		if err != nil {
@@ -66,7 +67,11 @@ func (s *server) measure(p httpload.Pinning, events *workload.PaymentEvents, con
 		}
 		defer os.RemoveAll(dir)
 		out = filepath.Join(dir, "events.jsonl")
-		cmd = p.ServerCommand(s.bin.path, append([]string{"serve", "--allow", "127.0.0.1", "--addr", "127.0.0.1:0", "--out", out}, limits...)...)
+		args := append([]string{"serve", "--allow", "127.0.0.1", "--addr", "127.0.0.1:0", "--out", out}, limits...)
+		if s.profile != "" {
+			args = append(args, "--metrics", "127.0.0.1:0")
+		}
+		cmd = p.ServerCommand(s.bin.path, args...)
 	}
 	proc, err := start(cmd)
 	if err != nil {
@@ -75,7 +80,7 @@ func (s *server) measure(p httpload.Pinning, events *workload.PaymentEvents, con
 	defer proc.kill()
 
 	l := &httpload.Load{Addr: proc.addr, Path: "/bunq", Conns: conns, Bodies: events.Sources(s.kind != "dup")}
-	if s.kind == "bare" {
+	if s.kind == "bare" || s.kind == "pipeline" {
 		l.Path = "/"
 	}
 	done, replayed := 0, 0
@@ -92,11 +97,15 @@ func (s *server) measure(p httpload.Pinning, events *workload.PaymentEvents, con
 		}
 		done, replayed = done+w.Requests, replayed+w.Replayed
 	}
+	profiled := s.startProfile(proc, d)
 	cpu0, ok0 := httpload.CPUTime(cmd.Process.Pid)
 	io0, okIO0 := ioStalled()
 	ph := l.Run(d)
 	io1, okIO1 := ioStalled()
 	cpu1, ok1 := httpload.CPUTime(cmd.Process.Pid)
+	if err := <-profiled; err != nil {
+		return fmt.Errorf("gatewayload: %s: profile: %w", s.name(), err)
+	}
 	s.ioKnown = (s.result.Rates == nil || s.ioKnown) && okIO0 && okIO1
 	s.ioStall += io1 - io0
 	cpu := cpu1 - cpu0
@@ -120,6 +129,46 @@ func (s *server) measure(p httpload.Pinning, events *workload.PaymentEvents, con
 	}
 	s.lines += lines
 	return nil
+}
+
+// metricsAddr finds the address of serve's metrics listener in its log.
+var metricsAddr = regexp.MustCompile(`metrics on http://([^\s"/]+)`)
+
+// startProfile fetches a CPU profile of d from proc's metrics listener
+// (net/http/pprof, in a build with -tags bankhook_pprof) into s.profile,
+// and yields the outcome; without s.profile it yields nil at once.
+func (s *server) startProfile(proc *process, d time.Duration) <-chan error {
+	done := make(chan error, 1)
+	if s.profile == "" {
+		done <- nil
+		return done
+	}
+	if proc.metrics == "" {
+		done <- errors.New("serve did not log its metrics address")
+		return done
+	}
+	go func() {
+		url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", proc.metrics, max(1, int(d.Round(time.Second)/time.Second)))
+		client := &http.Client{Timeout: d + time.Minute}
+		resp, err := client.Get(url)
+		if err != nil {
+			done <- err
+			return
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			done <- fmt.Errorf("%s answered %s: is the binary built with -tags bankhook_pprof?", url, resp.Status)
+			return
+		}
+		f, err := os.Create(s.profile)
+		if err != nil {
+			done <- err
+			return
+		}
+		_, err = io.Copy(f, resp.Body)
+		done <- errors.Join(err, f.Close())
+	}()
+	return done
 }
 
 // deliver posts body to serve's bunq endpoint once and wants a 200.
@@ -158,10 +207,11 @@ func countLines(path string) (int, error) {
 
 // process is a running server.
 type process struct {
-	cmd    *exec.Cmd
-	addr   string
-	exited chan struct{} // closed once Wait returned
-	err    error         // Wait's, set before exited is closed
+	cmd     *exec.Cmd
+	addr    string
+	metrics string        // the metrics listener's address, when serve logged one before its address
+	exited  chan struct{} // closed once Wait returned
+	err     error         // Wait's, set before exited is closed
 
 	mu   sync.Mutex // guards tail
 	tail []byte     // the end of its standard error, up to tailBytes
@@ -198,6 +248,7 @@ func start(cmd *exec.Cmd) (*process, error) {
 	}
 	p := &process{cmd: cmd, exited: make(chan struct{})}
 	addr := make(chan string, 1)
+	var metrics string // written by the reader below before it sends addr
 	copied := make(chan struct{})
 	go func() {
 		defer close(copied)
@@ -208,6 +259,9 @@ func start(cmd *exec.Cmd) (*process, error) {
 		for {
 			line, err := br.ReadString('\n')
 			_, _ = p.Write([]byte(line))
+			if m := metricsAddr.FindStringSubmatch(line); m != nil {
+				metrics = m[1]
+			}
 			if m := listening.FindStringSubmatch(line); m != nil {
 				addr <- m[1]
 				break
@@ -225,6 +279,7 @@ func start(cmd *exec.Cmd) (*process, error) {
 	}()
 	select {
 	case p.addr = <-addr:
+		p.metrics = metrics
 		return p, nil
 	case <-p.exited:
 		return nil, fmt.Errorf("exited before listening: %v\n%s", p.err, p.log())
@@ -266,9 +321,22 @@ func (p *process) kill() {
 	}
 }
 
-// serveBareHandler is the bare server: workload.BareHandler on a free
-// loopback port, logged as serve logs its address, until SIGTERM.
-func serveBareHandler() error {
+// serveHandler is the bare server (workload.BareHandler) or the pipeline
+// server (workload.FullReceiver, allowing loopback), on a free loopback
+// port, logged as serve logs its address, until SIGTERM.
+func serveHandler(kind string) error {
+	var h http.Handler
+	switch kind {
+	case "bare":
+		h = workload.BareHandler
+	case "pipeline":
+		var err error
+		if h, err = workload.FullReceiver(nil, nil, "127.0.0.1"); err != nil {
+			return fmt.Errorf("gatewayload: %w", err)
+		}
+	default:
+		return fmt.Errorf("gatewayload: -serve %q: want bare or pipeline", kind)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -276,7 +344,7 @@ func serveBareHandler() error {
 		return fmt.Errorf("gatewayload: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           workload.BareHandler,
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       30 * time.Second,
 	}
