@@ -74,7 +74,7 @@ func (s *sink) deliver(ctx context.Context, l output.Line) error {
 	var line []byte // only for those that take it
 	if s.out != nil || s.forward != nil || inspect.Watched(ctx) {
 		var err error
-		if line, err = output.Marshal(l); err != nil {
+		if line, err = output.MarshalDecoded(l); err != nil { // the body decoded: the fast encoding writes the same line
 			return err
 		}
 		inspect.SetLine(ctx, line)
@@ -130,7 +130,7 @@ func marshalLine(ctx context.Context, l output.Line) ([]byte, error) {
 	if err := completeLine(ctx, &l); err != nil {
 		return nil, err
 	}
-	return output.Marshal(l)
+	return output.MarshalDecoded(l) // the body decoded: the fast encoding writes the same line
 }
 
 // completeLine completes l with the key dedupe used and the body the

@@ -70,7 +70,8 @@ func lineFor(provider string, body []byte) (Line, error) {
 
 // FuzzEventLine checks, for every body a decoder accepts, that its line
 // is one line of valid JSON whose raw is the body and whose event decodes
-// to the same event. Its seeds are kilobytes long: run it with a bounded
+// to the same event, and that MarshalDecoded writes it byte for byte as
+// Marshal does. Its seeds are kilobytes long: run it with a bounded
 // minimization, go test -fuzz FuzzEventLine -fuzzminimizetime 50x.
 func FuzzEventLine(f *testing.F) {
 	for _, name := range samples.BunqNames() {
@@ -95,6 +96,9 @@ func FuzzEventLine(f *testing.F) {
 		line, err := Marshal(l)
 		require.NoError(t, err, "a decoded event always has a line")
 		require.NotContains(t, string(line), "\n", "one line")
+		fast, err := MarshalDecoded(l)
+		require.NoError(t, err)
+		require.Equal(t, string(line), string(fast), "MarshalDecoded writes what Marshal writes")
 
 		var got lineJSON
 		require.NoError(t, json.Unmarshal(line, &got, json.RejectUnknownMembers(true)))
@@ -130,6 +134,91 @@ func BenchmarkMarshalLine(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+		b.Run(s.provider+"/"+s.name+"/decoded", func(b *testing.B) {
+			get := map[string]func(string) ([]byte, bool){"bunq": samples.Bunq, "bankhub": samples.Bankhub}[s.provider]
+			body, _ := get(s.name)
+			l, err := lineFor(s.provider, body)
+			require.NoError(b, err)
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := MarshalDecoded(l); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// TestMarshalDecodedIsMarshal checks that MarshalDecoded writes every
+// sample's line byte for byte as Marshal does, at times of every shape.
+func TestMarshalDecodedIsMarshal(t *testing.T) {
+	times := []time.Time{
+		time.Unix(1_741_943_564, 118_230_000),
+		time.Unix(1_741_943_564, 0),
+		time.Unix(1_741_943_564, 1).In(time.FixedZone("X", -7*3600)),
+		time.Date(2026, 12, 7, 6, 0, 0, 999_999_999, time.UTC),
+		time.Now(), // with a monotonic reading
+	}
+	type sample struct{ provider, name string }
+	var all []sample
+	for _, name := range samples.BunqNames() {
+		all = append(all, sample{"bunq", name})
+	}
+	for _, name := range samples.BankhubNames() {
+		all = append(all, sample{"bankhub", name})
+	}
+	get := map[string]func(string) ([]byte, bool){"bunq": samples.Bunq, "bankhub": samples.Bankhub}
+	for _, s := range all {
+		t.Run(s.provider+"/"+s.name, func(t *testing.T) {
+			body, ok := get[s.provider](s.name)
+			require.True(t, ok)
+			l, err := lineFor(s.provider, body)
+			require.NoError(t, err)
+			for _, at := range times {
+				l.ReceivedAt = at
+				want, err := Marshal(l)
+				require.NoError(t, err)
+				got, err := MarshalDecoded(l)
+				require.NoError(t, err)
+				require.Equal(t, string(want), string(got))
+			}
+		})
+	}
+}
+
+func TestMarshalDecodedRefusesWhatMarshalRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		l    Line
+	}{
+		{"year beyond 9999", Line{ReceivedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), Event: 1, Raw: []byte(`{}`)}},
+		{"invalid UTF-8 in the key", Line{Key: "\xff", Event: 1, Raw: []byte(`{}`)}},
+		{"an event that cannot be encoded", Line{Event: func() {}, Raw: []byte(`{}`)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, want := Marshal(tc.l)
+			require.Error(t, want)
+			_, err := MarshalDecoded(tc.l)
+			require.Error(t, err)
+			assert.True(t, strings.HasPrefix(err.Error(), "bankhook: encode event line: "), err.Error())
+		})
+	}
+}
+
+func TestAppendCompact(t *testing.T) {
+	for _, tc := range []struct{ name, in string }{
+		{"indented", "{\n  \"a\" : [ 1 , 2.50 ,\t-0e+1 ],\r\n  \"b\": { }\n}\n"},
+		{"escaped quotes", `{ "a\"b" : "c\\" , "d" : "\\\"" , "e":"\\\\" }`},
+		{"spaces in strings", `[ " a b ", "\u0020 ", "tab\there" ]`},
+		{"scalars", ` true `},
+		{"empty string", `{"":""}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want := jsontext.Value(tc.in)
+			require.NoError(t, want.Compact(jsontext.PreserveRawStrings(true)))
+			assert.Equal(t, string(want), string(appendCompact(nil, []byte(tc.in))))
 		})
 	}
 }
