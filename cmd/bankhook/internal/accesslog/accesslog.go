@@ -62,7 +62,9 @@ func (Observer) Handled(r *http.Request, o bankhook.Outcome) {
 // (never the query string: it holds the token), status, duration, client
 // address and, from [Observer], the rejection's reason and cause or the
 // event's key. A sampled line that follows held-back ones carries their
-// count as "suppressed" and their sender network as "network".
+// count as "suppressed" and their sender network as "network". The lines
+// carry no source (their records have no program counter), even where
+// logger's handler adds one.
 func Handler(logger *slog.Logger, next http.Handler) http.Handler {
 	sampler, err := logsample.New(logsample.Options{})
 	if err != nil { // only for negative options
@@ -105,27 +107,31 @@ func handler(logger *slog.Logger, sampler *logsample.Sampler, next http.Handler)
 				return
 			}
 		}
-		attrs := make([]slog.Attr, 0, 11)
-		attrs = append(attrs,
+		// The record goes to the handler directly: Logger.LogAttrs would
+		// also look up its caller (runtime.Callers), on every request, for
+		// a source that would name this function whatever the request.
+		now := time.Now()
+		record := slog.NewRecord(now, level, "request", 0)
+		record.AddAttrs(
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", status),
-			slog.Duration("duration", time.Since(start)),
+			slog.Duration("duration", now.Sub(start)),
 			slog.String("client_ip", client.String()),
 		)
 		if l.reason != "" {
-			attrs = append(attrs, slog.String("reason", string(l.reason)))
+			record.AddAttrs(slog.String("reason", string(l.reason)))
 		}
 		if l.err != nil {
-			attrs = append(attrs, slog.String("error", l.err.Error()))
+			record.AddAttrs(slog.String("error", l.err.Error()))
 		}
 		if l.key != "" {
-			attrs = append(attrs, slog.String("key", l.key), slog.Bool("replayed", l.replayed))
+			record.AddAttrs(slog.String("key", l.key), slog.Bool("replayed", l.replayed))
 		}
 		if sampled.Suppressed > 0 {
-			attrs = append(attrs, slog.Uint64("suppressed", sampled.Suppressed), slog.String("network", sampled.NetworkString()))
+			record.AddAttrs(slog.Uint64("suppressed", sampled.Suppressed), slog.String("network", sampled.NetworkString()))
 		}
-		logger.LogAttrs(ctx, level, "request", attrs...)
+		_ = logger.Handler().Handle(ctx, record) // as Logger.LogAttrs does, a handler's error is dropped
 	})
 }
 
