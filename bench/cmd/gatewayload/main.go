@@ -266,7 +266,8 @@ func (c *config) printHeader(out io.Writer, p httpload.Pinning, bodySize int) {
 	fmt.Fprintf(out, "# req/s: median round; p50, p99, max: all rounds' requests; server_cpu: the server's CPU time / wall time;\n")
 	fmt.Fprintf(out, "# cpu/req: server CPU time per request (all rounds); io_stall: share of the time some task of the machine (any process) waited for I/O\n")
 	fmt.Fprintf(out, "# (/proc/pressure/io); vs_pipeline: req/s against the pipeline's; vs_tmpfs: req/s against the same binary's tmpfs;\n")
-	fmt.Fprintf(out, "# lines: lines written to --out in all rounds (one per new event)\n")
+	fmt.Fprintf(out, "# lines: lines written to --out in all rounds (one per new event); lines/batch: lines per write and sync, warm-ups included,\n")
+	fmt.Fprintf(out, "# as serve logs them when it stops (\"-\" for a binary that does not)\n")
 	fmt.Fprintf(out, "# pinning: %s\n", p)
 	fmt.Fprintf(out, "# body: %s (%d bytes); bare, pipeline, tmpfs, disk: a new Payment id per request; dup: the same event every time\n",
 		c.bodyPath, bodySize)
@@ -297,7 +298,7 @@ func report(out io.Writer, servers []*server) error {
 		return 0
 	}
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "server\trequests\treq/s\tp50\tp99\tmax\tserver_cpu\tcpu/req\tio_stall\tvs_bare\tvs_pipeline\tvs_tmpfs\tlines\terrors\t")
+	fmt.Fprintln(tw, "server\trequests\treq/s\tp50\tp99\tmax\tserver_cpu\tcpu/req\tio_stall\tvs_bare\tvs_pipeline\tvs_tmpfs\tlines\tlines/batch\terrors\t")
 	for _, s := range servers {
 		r := &s.result
 		share, perReq, stall, lines := "-", "-", "-", "-"
@@ -311,13 +312,17 @@ func report(out io.Writer, servers []*server) error {
 		if s.ioKnown {
 			stall = fmt.Sprintf("%.0f%%", 100*s.ioStall.Seconds()/r.Wall.Seconds())
 		}
+		perBatch := "-"
+		if s.batchesKnown && s.batches > 0 {
+			perBatch = fmt.Sprintf("%.1f", float64(s.batchLines)/float64(s.batches))
+		}
 		vsTmpfs := "-"
 		if s.kind == "disk" || s.kind == "dup" {
 			vsTmpfs = percentOf(r.Rate(), rate(s.bin.label+" tmpfs"))
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%v\t%v\t%v\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n", s.name(), r.Requests, r.Rate(),
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%v\t%v\t%v\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t\n", s.name(), r.Requests, r.Rate(),
 			roundDur(r.Quantile(0.50)), roundDur(r.Quantile(0.99)), roundDur(r.Quantile(1)), share, perReq, stall,
-			percentOf(r.Rate(), rate("bare")), percentOf(r.Rate(), rate("pipeline")), vsTmpfs, lines, r.Errors)
+			percentOf(r.Rate(), rate("bare")), percentOf(r.Rate(), rate("pipeline")), vsTmpfs, lines, perBatch, r.Errors)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -30,6 +31,12 @@ type server struct {
 	profile string // where the CPU profile of the measured phase goes; empty: none
 	result  httpload.Result
 	lines   int // lines written to --out, all rounds
+
+	// batches is how many writes serve's output made for the lines it
+	// logged writing when it closed, all rounds; batchesKnown whether it
+	// logged them in every round (a binary before the count does not).
+	batches, batchLines int
+	batchesKnown        bool
 
 	// ioStall is how long, in the measured phases, at least one task of
 	// the machine (any process) waited for I/O; ioKnown whether the kernel
@@ -117,6 +124,15 @@ func (s *server) measure(p httpload.Pinning, events *workload.PaymentEvents, con
 	if err := proc.stop(); err != nil {
 		return fmt.Errorf("gatewayload: %s: %w", s.name(), err)
 	}
+	if out != "" {
+		m := outputClosed.FindStringSubmatch(proc.log())
+		s.batchesKnown = m != nil && (len(s.result.Rates) == 1 || s.batchesKnown) // Add counted this round
+		if m != nil {
+			lines, _ := strconv.Atoi(m[1])
+			batches, _ := strconv.Atoi(m[2])
+			s.batchLines, s.batches = s.batchLines+lines, s.batches+batches
+		}
+	}
 	if out == "" || ph.Errors > 0 {
 		return nil
 	}
@@ -130,6 +146,9 @@ func (s *server) measure(p httpload.Pinning, events *workload.PaymentEvents, con
 	s.lines += lines
 	return nil
 }
+
+// outputClosed finds the counts serve's output logs when it closes.
+var outputClosed = regexp.MustCompile(`msg="output closed".* lines=(\d+) batches=(\d+)`)
 
 // metricsAddr finds the address of serve's metrics listener in its log.
 var metricsAddr = regexp.MustCompile(`metrics on http://([^\s"/]+)`)

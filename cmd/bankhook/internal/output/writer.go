@@ -123,6 +123,26 @@ type Writer struct {
 
 	stopped  chan struct{} // closed once everything queued is written and the files closed
 	closeErr error         // set before stopped is closed
+
+	logger  *slog.Logger  // told the Stats when the Writer closes
+	lines   atomic.Uint64 // see Stats
+	batches atomic.Uint64 // see Stats
+}
+
+// Stats count what a Writer wrote: how far group commit shares its
+// writes and syncs.
+type Stats struct {
+	// Lines is the lines written, in the batches counted by Batches.
+	Lines uint64
+	// Batches is the writes that carried lines and succeeded; each is
+	// synced once (to an output that can be synced).
+	Batches uint64
+}
+
+// Stats returns the counts of what l wrote so far. It is safe to call at
+// any time; Close logs them too.
+func (l *Writer) Stats() Stats {
+	return Stats{Lines: l.lines.Load(), Batches: l.batches.Load()}
 }
 
 // syncFile is a file that can be made durable: an *os.File.
@@ -325,6 +345,7 @@ func newWriter(t target, o Options) *Writer {
 		idle:     make(chan *syncer, max(len(t.files), 1)),
 		fatal:    make(chan struct{}),
 		stopped:  make(chan struct{}),
+		logger:   o.Logger,
 	}
 	if len(t.files) == 0 {
 		l.idle <- &syncer{}
@@ -468,6 +489,8 @@ func (l *Writer) run() {
 		errs = append(errs, c.Close())
 	}
 	l.closeErr = errors.Join(errs...)
+	st := l.Stats()
+	l.logger.Info("output closed", "out", l.name, "lines", st.Lines, "batches", st.Batches)
 }
 
 // commit waits for an idle syncer, gathers first and whatever else is
@@ -516,9 +539,11 @@ gather:
 	if l.broken {
 		buf = append(buf, '\n')
 	}
+	lines := 0
 	for _, p := range batch {
 		if p.line != nil {
 			buf = append(append(buf, p.line...), '\n')
+			lines++
 		}
 	}
 	probe := len(buf) == 0 && l.cut != nil && l.probe > 0
@@ -532,6 +557,10 @@ gather:
 		err = l.writeCut(buf, probe)
 	} else {
 		err = l.write(buf)
+	}
+	if err == nil && lines > 0 {
+		l.lines.Add(uint64(lines))
+		l.batches.Add(1)
 	}
 	if cap(buf) <= 2*l.maxBatch { // a batch of huge lines does not stay
 		l.buf = buf[:0]
