@@ -146,25 +146,21 @@ func (e *eventEncoder) encode(ev any) ([]byte, error) {
 // without Multiline, for every src a bankhook decoder accepts. Strings are
 // copied as they are, escapes included.
 func appendCompact(dst, src []byte) []byte {
-	for len(src) > 0 {
-		i := 0
-		for i < len(src) && src[i] != '"' && src[i] > ' ' { // outside strings, nothing below ' ' but whitespace is valid
+	start := 0 // of what is still to be copied
+	for i := 0; i < len(src); {
+		switch c := src[i]; {
+		case c == '"':
+			i += quotedLen(src[i:])
+		case c <= ' ': // outside strings, nothing below ' ' but whitespace is valid
+			dst = append(dst, src[start:i]...)
+			for i++; i < len(src) && src[i] <= ' '; i++ {
+			}
+			start = i
+		default:
 			i++
 		}
-		dst = append(dst, src[:i]...)
-		src = src[i:]
-		if len(src) == 0 {
-			break
-		}
-		if src[0] != '"' { // insignificant whitespace
-			src = src[1:]
-			continue
-		}
-		end := quotedLen(src)
-		dst = append(dst, src[:end]...)
-		src = src[end:]
 	}
-	return dst
+	return append(dst, src[start:]...)
 }
 
 // quotedLen returns the length of the JSON string src starts with, its

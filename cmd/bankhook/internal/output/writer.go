@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Defaults of [Options].
@@ -124,6 +125,15 @@ type Writer struct {
 	stopped  chan struct{} // closed once everything queued is written and the files closed
 	closeErr error         // set before stopped is closed
 
+	// pendings holds pendings whose callers got their answers, for the
+	// next lines: neither the committer nor a caller holds them any more.
+	// Each Writer has its own, so that a pending's channel never outlives
+	// the Writer (nor leaves a testing/synctest bubble).
+	pendings sync.Pool
+
+	tickMu sync.Mutex    // guards tick
+	tick   chan struct{} // closed at the next tick; nil while no tick is due
+
 	logger  *slog.Logger  // told the Stats when the Writer closes
 	lines   atomic.Uint64 // see Stats
 	batches atomic.Uint64 // see Stats
@@ -176,6 +186,26 @@ type pending struct {
 	line  []byte // nil for a probe of Check: it writes no line
 	state atomic.Int32
 	done  chan error // buffered, gets the batch's result once: the committer never waits for the caller
+}
+
+// newPending returns a queued pending for line, its done channel empty:
+// one that an earlier caller released, or a new one.
+func (l *Writer) newPending(line []byte) *pending {
+	p, _ := l.pendings.Get().(*pending)
+	if p == nil {
+		p = &pending{done: make(chan error, 1)}
+	}
+	p.line = line
+	p.state.Store(queued)
+	return p
+}
+
+// release gives p back once its caller received its answer from done.
+// A pending whose caller gave up is never released: the committer or the
+// caller may still hold it.
+func (l *Writer) release(p *pending) {
+	p.line = nil
+	l.pendings.Put(p)
 }
 
 // Errors of the Writer.
@@ -362,17 +392,22 @@ func newWriter(t target, o Options) *Writer {
 //
 // An error means the line may not be stored: the caller must not
 // acknowledge the event. When ctx ends before the line joined a batch,
-// WriteLine returns at once and the line is never written. When ctx ends
-// while the line's batch is being written or synced, WriteLine returns at
-// once too, with a [*PendingError] whose Outcome later says whether the
-// line was stored. Once the Writer stopped taking lines (see
+// WriteLine returns within a few milliseconds (a tick of the Writer, see
+// submit) and the line is never written. When ctx ends while the line's
+// batch is being written or synced, WriteLine returns as soon too, with a
+// [*PendingError] whose Outcome later says whether the line was stored.
+//
+// A line is never held back waiting for others: when no batch is being
+// written, it is written at once, alone if need be. Lines that arrive
+// while batches are being synced gather into the next batch, so that the
+// busier the Writer, the more lines each write and sync carries. Once the Writer stopped taking lines (see
 // [Writer.Fatal]) WriteLine fails at once with an error wrapping
 // [ErrOutcomeUnknown].
 //
 // Line must not change until WriteLine returns, or, after a
 // *PendingError, until its Outcome yields.
 func (l *Writer) WriteLine(ctx context.Context, line []byte) error {
-	return l.submit(ctx, &pending{line: line, done: make(chan error, 1)})
+	return l.submit(ctx, l.newPending(line))
 }
 
 // Check reports whether the output can take a line now: nil, ErrClosed,
@@ -400,7 +435,7 @@ func (l *Writer) Check(ctx context.Context) error {
 	case failed == nil:
 		return nil
 	}
-	return l.submit(ctx, &pending{done: make(chan error, 1)})
+	return l.submit(ctx, l.newPending(nil))
 }
 
 // Fatal returns a channel that is closed when the Writer stops taking
@@ -431,7 +466,18 @@ func (l *Writer) fail(cause error) error {
 	return l.fatalErr
 }
 
+// waitTick is how often a caller waiting for its batch looks whether its
+// context ended: WriteLine and Check return at most about this long after
+// it did.
+const waitTick = 2 * time.Millisecond
+
 // submit queues p and waits for its batch's answer, or for ctx's end.
+//
+// It waits without ctx.Done, looking at ctx.Err at every tick of the
+// Writer instead: making Done's channel is what costs for the contexts
+// serve passes (the Deadline stage's makes a timer and registers with the
+// request's context), and a line is mostly answered well before the next
+// tick.
 func (l *Writer) submit(ctx context.Context, p *pending) error {
 	if err := l.FatalErr(); err != nil {
 		return err
@@ -439,10 +485,13 @@ func (l *Writer) submit(ctx context.Context, p *pending) error {
 	if err := l.enqueue(ctx, p); err != nil {
 		return err
 	}
-	select {
-	case err := <-p.done:
-		return err
-	case <-ctx.Done():
+	for ctx.Err() == nil {
+		select {
+		case err := <-p.done:
+			l.release(p)
+			return err
+		case <-l.nextTick():
+		}
 	}
 	if p.state.CompareAndSwap(queued, abandoned) {
 		return fmt.Errorf("bankhook: output: line not written: %w", context.Cause(ctx))
@@ -455,12 +504,38 @@ func (l *Writer) submit(ctx context.Context, p *pending) error {
 	}
 }
 
+// nextTick returns a channel that is closed at the Writer's next tick,
+// waitTick from the first caller that asked for it: the Writer ticks only
+// while someone waits.
+func (l *Writer) nextTick() <-chan struct{} {
+	l.tickMu.Lock()
+	defer l.tickMu.Unlock()
+	if l.tick == nil {
+		c := make(chan struct{})
+		l.tick = c
+		time.AfterFunc(waitTick, func() {
+			l.tickMu.Lock()
+			l.tick = nil
+			l.tickMu.Unlock()
+			close(c)
+		})
+	}
+	return l.tick
+}
+
 // enqueue puts p in the queue, waiting for room until ctx ends.
 func (l *Writer) enqueue(ctx context.Context, p *pending) error {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if l.closed {
 		return ErrClosed
+	}
+	if ctx.Err() == nil {
+		select {
+		case l.queue <- p: // room: ctx.Done is not needed
+			return nil
+		default:
+		}
 	}
 	select {
 	case l.queue <- p:
