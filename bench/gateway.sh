@@ -7,8 +7,9 @@
 #
 # With PROFILE=1 it also builds both with -tags bankhook_pprof (which
 # serves net/http/pprof on the metrics listener), profiles each one's
-# tmpfs, disk and dup once more after the rounds, and writes the profiles
-# and their pprof -top to results/gateway-prof/.
+# tmpfs, disk and dup once more after the rounds, and writes the pprof
+# -top of each profile and its CPU per request by part (gatewayparts.sh) to
+# results/gateway-prof/.
 #
 # Environment: BEFORE (default 081172c, the last commit before issue 23's
 # cuts, with the profiling build tag), DURATION (default 5s) measured
@@ -58,7 +59,7 @@ if [ -n "$PROFILE" ]; then
 	mkdir -p results/gateway-prof
 	for f in "$tmp"/prof/*.cpu.pprof; do
 		name="$(basename "$f" .cpu.pprof)"
-		cp "$f" "results/gateway-prof/$name.cpu.pprof"
 		go tool pprof -top -nodecount 60 "$tmp/bankhook-${name%%-*}-pprof" "$f" >"results/gateway-prof/$name.top.txt" 2>/dev/null
+		./gatewayparts.sh "$tmp/bankhook-${name%%-*}-pprof" "$f" "$(cat "$tmp/prof/$name.requests")" | tee "results/gateway-prof/$name.parts.txt"
 	done
 fi

@@ -42,7 +42,9 @@
 // built with -tags bankhook_pprof, which serves net/http/pprof on the
 // metrics listener) runs tmpfs, disk and dup once more, with --metrics on
 // loopback, and the CPU profile of its measured phase is written to
-// DIR/<label>-<kind>.cpu.pprof. These runs are not in the table.
+// DIR/<label>-<kind>.cpu.pprof, and the requests answered meanwhile to
+// DIR/<label>-<kind>.requests (gatewayparts.sh divides by them). These runs
+// are not in the table.
 //
 // Usage (from the bench directory):
 //
@@ -170,7 +172,13 @@ func (c *config) profile(out io.Writer, p httpload.Pinning, events *workload.Pay
 			if err := s.measure(p, events, c.conns, c.warmup, c.duration); err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "# profile %s %s (--metrics on, net/http/pprof): %.0f req/s, %s\n", b.label, kind, s.result.Rate(), path)
+			// The requests the profile covers, for gatewayparts.sh.
+			count := strings.TrimSuffix(path, ".cpu.pprof") + ".requests"
+			if err := os.WriteFile(count, fmt.Appendf(nil, "%d\n", s.result.Requests), 0o644); err != nil {
+				return fmt.Errorf("gatewayload: %w", err)
+			}
+			fmt.Fprintf(out, "# profile %s %s (--metrics on, net/http/pprof): %d requests, %.0f req/s, %s\n",
+				b.label, kind, s.result.Requests, s.result.Rate(), path)
 		}
 	}
 	return nil
