@@ -34,13 +34,12 @@ func (s *sink) bankhub(ctx context.Context, w *bankhub.Webhook) error {
 }
 
 // lineOf returns the fields of an output line that the typed event
-// gives; marshalLine adds the rest.
+// gives; completeLine adds the rest, the key among them.
 func lineOf(ev bankhook.Event) output.Line {
 	switch e := ev.(type) {
 	case *bunq.Notification:
 		return output.Line{
 			Provider:   "bunq",
-			Key:        e.IdempotencyKey(),
 			Category:   string(e.Category),
 			EventType:  string(e.EventType),
 			ObjectType: e.Object.ObjectType(),
@@ -49,14 +48,13 @@ func lineOf(ev bankhook.Event) output.Line {
 	case *bankhub.Webhook:
 		return output.Line{
 			Provider:   "bankhub",
-			Key:        e.IdempotencyKey(),
 			Category:   string(e.Type),
 			EventType:  string(e.Code),
 			ObjectType: e.Event().Kind(),
 			Event:      e,
 		}
 	}
-	return output.Line{Key: ev.IdempotencyKey(), Event: ev}
+	return output.Line{Event: ev}
 }
 
 // deliver completes l with what the pipeline kept for the request (the
@@ -133,11 +131,15 @@ func marshalLine(ctx context.Context, l output.Line) ([]byte, error) {
 	return output.MarshalDecoded(l) // the body decoded: the fast encoding writes the same line
 }
 
-// completeLine completes l with the key dedupe used and the body the
-// pipeline read for the request in ctx, and stamps it with the time.
+// completeLine completes l with the key dedupe used (the event's own when
+// the pipeline kept none: the event's is not computed otherwise) and the
+// body the pipeline read for the request in ctx, and stamps it with the
+// time.
 func completeLine(ctx context.Context, l *output.Line) error {
 	if key, ok := bankhook.IdempotencyKeyFrom(ctx); ok {
 		l.Key = key
+	} else if ev, ok := l.Event.(bankhook.Event); ok {
+		l.Key = ev.IdempotencyKey()
 	}
 	body, ok := bankhook.BodyFrom(ctx)
 	if !ok {
