@@ -17,6 +17,9 @@ import (
 
 	"github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+
+	"github.com/bankhook/bankhook/bankhub"
+	"github.com/bankhook/bankhook/bunq"
 )
 
 // Line is one line of serve's output: an event handled for the first
@@ -135,7 +138,24 @@ var eventEncoders = sync.Pool{New: func() any {
 func (e *eventEncoder) encode(ev any) ([]byte, error) {
 	e.buf.Reset()
 	e.enc.Reset(&e.buf, lineOptions)
-	if err := json.MarshalEncode(e.enc, ev, lineOptions); err != nil {
+	var err error
+	switch ev := ev.(type) { // the events serve writes: their own encoder, without json's lookup of it
+	case *bunq.Notification:
+		if ev != nil {
+			err = ev.MarshalJSONTo(e.enc)
+			break
+		}
+		err = json.MarshalEncode(e.enc, ev, lineOptions)
+	case *bankhub.Webhook:
+		if ev != nil {
+			err = ev.MarshalJSONTo(e.enc)
+			break
+		}
+		err = json.MarshalEncode(e.enc, ev, lineOptions)
+	default:
+		err = json.MarshalEncode(e.enc, ev, lineOptions)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")), nil // the encoder ends a top-level value with a newline

@@ -188,6 +188,17 @@ func TestMarshalDecodedIsMarshal(t *testing.T) {
 	}
 }
 
+func TestMarshalDecodedNilEvent(t *testing.T) {
+	for _, ev := range []any{nil, (*bunq.Notification)(nil), (*bankhub.Webhook)(nil)} {
+		l := Line{Provider: "bunq", Key: "k", ReceivedAt: time.Unix(1, 0), Event: ev, Raw: []byte(`{}`)}
+		want, err := Marshal(l)
+		require.NoError(t, err)
+		got, err := MarshalDecoded(l)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(got))
+	}
+}
+
 func TestMarshalDecodedRefusesWhatMarshalRefuses(t *testing.T) {
 	for _, tc := range []struct {
 		name string
