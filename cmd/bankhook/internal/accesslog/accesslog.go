@@ -76,8 +76,11 @@ func Handler(logger *slog.Logger, next http.Handler) http.Handler {
 func handler(logger *slog.Logger, sampler *logsample.Sampler, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		l := &requestLog{}
-		rec := &statusWriter{ResponseWriter: w}
+		both := &struct { // one allocation for the two
+			l   requestLog
+			rec statusWriter
+		}{rec: statusWriter{ResponseWriter: w}}
+		l, rec := &both.l, &both.rec
 		next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), requestLogKey{}, l)))
 
 		status := rec.status
