@@ -59,27 +59,11 @@ var limits = []string{"--rate", "1e9", "--burst", "1000000000"}
 // measure starts the server, warms it up, measures it, stops it and
 // checks its output.
 func (s *server) measure(p httpload.Pinning, events *workload.PaymentEvents, conns int, warmup, d time.Duration) error {
-	var cmd *exec.Cmd
-	var out string
-	if s.kind == "bare" || s.kind == "pipeline" {
-		self, err := os.Executable()
-		if err != nil {
-			return fmt.Errorf("gatewayload: %w", err)
-		}
-		cmd = p.ServerCommand(self, "-serve", s.kind)
-	} else {
-		dir, err := os.MkdirTemp(s.dir, "gatewayload-")
-		if err != nil {
-			return fmt.Errorf("gatewayload: %w", err)
-		}
-		defer os.RemoveAll(dir)
-		out = filepath.Join(dir, "events.jsonl")
-		args := append([]string{"serve", "--allow", "127.0.0.1", "--addr", "127.0.0.1:0", "--out", out}, limits...)
-		if s.profile != "" {
-			args = append(args, "--metrics", "127.0.0.1:0")
-		}
-		cmd = p.ServerCommand(s.bin.path, args...)
+	cmd, out, cleanup, err := s.command(p)
+	if err != nil {
+		return err
 	}
+	defer cleanup()
 	proc, err := start(cmd)
 	if err != nil {
 		return fmt.Errorf("gatewayload: %s: %w", s.name(), err)
@@ -125,13 +109,7 @@ func (s *server) measure(p httpload.Pinning, events *workload.PaymentEvents, con
 		return fmt.Errorf("gatewayload: %s: %w", s.name(), err)
 	}
 	if out != "" {
-		m := outputClosed.FindStringSubmatch(proc.log())
-		s.batchesKnown = m != nil && (len(s.result.Rates) == 1 || s.batchesKnown) // Add counted this round
-		if m != nil {
-			lines, _ := strconv.Atoi(m[1])
-			batches, _ := strconv.Atoi(m[2])
-			s.batchLines, s.batches = s.batchLines+lines, s.batches+batches
-		}
+		s.countBatches(proc)
 	}
 	if out == "" || ph.Errors > 0 {
 		return nil
@@ -145,6 +123,40 @@ func (s *server) measure(p httpload.Pinning, events *workload.PaymentEvents, con
 	}
 	s.lines += lines
 	return nil
+}
+
+// command returns the command that runs the server, and for serve the
+// --out file it writes; cleanup removes what command made.
+func (s *server) command(p httpload.Pinning) (cmd *exec.Cmd, out string, cleanup func(), err error) {
+	if s.kind == "bare" || s.kind == "pipeline" {
+		self, err := os.Executable()
+		if err != nil {
+			return nil, "", nil, fmt.Errorf("gatewayload: %w", err)
+		}
+		return p.ServerCommand(self, "-serve", s.kind), "", func() {}, nil
+	}
+	dir, err := os.MkdirTemp(s.dir, "gatewayload-")
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("gatewayload: %w", err)
+	}
+	out = filepath.Join(dir, "events.jsonl")
+	args := append([]string{"serve", "--allow", "127.0.0.1", "--addr", "127.0.0.1:0", "--out", out}, limits...)
+	if s.profile != "" {
+		args = append(args, "--metrics", "127.0.0.1:0")
+	}
+	return p.ServerCommand(s.bin.path, args...), out, func() { _ = os.RemoveAll(dir) }, nil
+}
+
+// countBatches adds the lines and batches serve's output logged when it
+// closed, after a round (see Add), to s's.
+func (s *server) countBatches(proc *process) {
+	m := outputClosed.FindStringSubmatch(proc.log())
+	s.batchesKnown = m != nil && (len(s.result.Rates) == 1 || s.batchesKnown)
+	if m != nil {
+		lines, _ := strconv.Atoi(m[1])
+		batches, _ := strconv.Atoi(m[2])
+		s.batchLines, s.batches = s.batchLines+lines, s.batches+batches
+	}
 }
 
 // outputClosed finds the counts serve's output logs when it closes.
