@@ -10,6 +10,7 @@ package output
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -173,7 +174,12 @@ func appendCompact(dst, src []byte) []byte {
 			i += quotedLen(src[i:])
 		case c <= ' ': // outside strings, nothing below ' ' but whitespace is valid
 			dst = append(dst, src[start:i]...)
-			for i++; i < len(src) && src[i] <= ' '; i++ {
+			i++
+			for i+8 <= len(src) && binary.LittleEndian.Uint64(src[i:]) == eightSpaces { // indentation, 8 bytes at a time
+				i += 8
+			}
+			for i < len(src) && src[i] <= ' ' {
+				i++
 			}
 			start = i
 		default:
@@ -182,6 +188,9 @@ func appendCompact(dst, src []byte) []byte {
 	}
 	return append(dst, src[start:]...)
 }
+
+// eightSpaces is eight ' ' bytes read as one little-endian word.
+const eightSpaces = 0x2020202020202020
 
 // quotedLen returns the length of the JSON string src starts with, its
 // quotes included; len(src) when it does not end.

@@ -225,6 +225,8 @@ func TestAppendCompact(t *testing.T) {
 		{"spaces in strings", `[ " a b ", "\u0020 ", "tab\there" ]`},
 		{"scalars", ` true `},
 		{"empty string", `{"":""}`},
+		{"deep indentation", "{\n" + strings.Repeat(" ", 21) + "\"a\": [\n" + strings.Repeat(" ", 16) + "1,\t \n" + strings.Repeat(" ", 7) + "\"        \"\n]}"},
+		{"spaces at the end", "[1]" + strings.Repeat(" ", 19)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want := jsontext.Value(tc.in)
