@@ -18,8 +18,11 @@
 //   - pipeline: workload.FullReceiver, the library's whole bunq pipeline
 //     (allowlist, rate limit, body, decode, LRU dedupe, deadline) around a
 //     handler that keeps nothing, in a process of gatewayload's own;
-//   - for each binary: tmpfs, disk and dup, serve as described above.
-//     (serve --postgres gets a row of its own here once serve has it.)
+//   - for each binary: tmpfs, disk and dup, serve as described above;
+//   - with -postgres URL, for the last binary: postgres, serve --postgres
+//     writing each event as a row of that database (no --out), committed
+//     before the 200. bench/cmd/pgload puts that row beside pgbench
+//     inserting the same rows, with PostgreSQL on a CPU of its own.
 //
 // Every request is a bunq MUTATION callback POSTed to /bunq (/ for bare and
 // pipeline). For bare, pipeline, tmpfs and disk each one is a new event
@@ -198,6 +201,7 @@ type config struct {
 	profileDir         string
 	profileBins        binaries
 	serveKind          string // internal: run as the bare or the pipeline server
+	postgres           string // a database URL for the postgres row; "" for none
 }
 
 // parseFlags parses the command line.
@@ -218,6 +222,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.StringVar(&c.profileDir, "profile", "", "write CPU profiles of each -profile-bin's tmpfs, disk and dup to `DIR`")
 	fs.Var(&c.profileBins, "profile-bin", "a bankhook binary built with -tags bankhook_pprof, as `label=path` (repeatable)")
 	fs.StringVar(&c.serveKind, "serve", "", "internal: run as the bare or the pipeline server")
+	fs.StringVar(&c.postgres, "postgres", "", "PostgreSQL `URL` of a database for a serve --postgres row, with the last -bin (its table bankhook_events is created if missing)")
 	return c, fs.Parse(args)
 }
 
@@ -253,10 +258,10 @@ func (c *config) servers() []*server {
 			&server{kind: "tmpfs", bin: b, dir: c.tmpfsDir},
 			&server{kind: "disk", bin: b, dir: c.diskDir},
 			&server{kind: "dup", bin: b, dir: c.diskDir},
-			// serve --postgres: its row goes here once serve has the flag
-			// (a kind "postgres" whose measure passes --postgres DSN
-			// instead of --out, and counts the table's rows as lines).
 		)
+	}
+	if c.postgres != "" {
+		servers = append(servers, &server{kind: "postgres", bin: c.bins[len(c.bins)-1], postgres: c.postgres})
 	}
 	return servers
 }

@@ -25,12 +25,13 @@ import (
 
 // server is one server of the table, measured once a round.
 type server struct {
-	kind    string // bare, pipeline, tmpfs, disk, dup
-	bin     binary // for all but bare and pipeline
-	dir     string // where --out goes
-	profile string // where the CPU profile of the measured phase goes; empty: none
-	result  httpload.Result
-	lines   int // lines written to --out, all rounds
+	kind     string // bare, pipeline, tmpfs, disk, dup, postgres
+	bin      binary // for all but bare and pipeline
+	dir      string // where --out goes
+	postgres string // for postgres: the database's URL
+	profile  string // where the CPU profile of the measured phase goes; empty: none
+	result   httpload.Result
+	lines    int // lines written to --out, all rounds
 
 	// batches is how many writes serve's output made for the lines it
 	// logged writing when it closed, all rounds; batchesKnown whether it
@@ -134,6 +135,11 @@ func (s *server) command(p httpload.Pinning) (cmd *exec.Cmd, out string, cleanup
 			return nil, "", nil, fmt.Errorf("gatewayload: %w", err)
 		}
 		return p.ServerCommand(self, "-serve", s.kind), "", func() {}, nil
+	}
+	if s.kind == "postgres" { // the database is the output: no --out
+		cmd := p.ServerCommand(s.bin.path, append([]string{"serve", "--allow", "127.0.0.1", "--addr", "127.0.0.1:0"}, limits...)...)
+		cmd.Env = append(cmd.Env, "BANKHOOK_POSTGRES_URL="+s.postgres)
+		return cmd, "", func() {}, nil
 	}
 	dir, err := os.MkdirTemp(s.dir, "gatewayload-")
 	if err != nil {
