@@ -157,8 +157,8 @@ func measurePgbench(c *pgtest.Cluster, db, script string, clients int, warmup, d
 		return []string{"-c", "0", filepath.Join(c.Bin(), "pgbench"), "-n", "-h", "127.0.0.1", "-p", strconv.Itoa(c.Port()), "-U", "postgres",
 			"-c", strconv.Itoa(clients), "-j", "1", "-T", strconv.Itoa(max(1, int(d.Seconds()))), "-f", script, db}
 	}
-	if _, err := exec.Command("taskset", args(warmup)...).CombinedOutput(); err != nil {
-		return 0, 0, fmt.Errorf("pgbench warm-up: %w", err)
+	if out, err := exec.Command("taskset", args(warmup)...).CombinedOutput(); err != nil {
+		return 0, 0, fmt.Errorf("pgbench warm-up: %v\n%s", err, out)
 	}
 	out, err := exec.Command("taskset", args(duration)...).CombinedOutput()
 	if err != nil {
