@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/bankhook/bankhook"
@@ -70,9 +71,15 @@ func (s *sink) deliver(ctx context.Context, l output.Line) error {
 		return err
 	}
 	var line []byte // only for those that take it
-	if s.out != nil || s.forward != nil || inspect.Watched(ctx) {
+	var buf *[]byte // line's buffer, to reuse once nothing holds the line
+	if watched := inspect.Watched(ctx); s.out != nil || s.forward != nil || watched {
+		var dst []byte
+		if !watched { // the inspector keeps the line it is given
+			buf = lineBuffers.Get().(*[]byte)
+			dst = (*buf)[:0]
+		}
 		var err error
-		if line, err = output.MarshalDecoded(l); err != nil { // the body decoded: the fast encoding writes the same line
+		if line, err = output.AppendDecoded(dst, l); err != nil { // the body decoded: the fast encoding writes the same line
 			return err
 		}
 		inspect.SetLine(ctx, line)
@@ -90,8 +97,21 @@ func (s *sink) deliver(ctx context.Context, l output.Line) error {
 	if s.out == nil {
 		return nil
 	}
-	return settleLater(ctx, s.out.WriteLine(ctx, line))
+	err := s.out.WriteLine(ctx, line)
+	if err == nil && buf != nil && cap(line) <= maxReusedLine {
+		*buf = line[:0] // written and synced: the Writer no longer holds it
+		lineBuffers.Put(buf)
+	}
+	return settleLater(ctx, err)
 }
+
+// lineBuffers are the buffers of written lines, reused for the next lines
+// so that an event costs no allocation of its line.
+var lineBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxReusedLine is the largest line buffer kept for reuse: a rare large
+// event does not keep its memory.
+const maxReusedLine = 64 << 10
 
 // settleLater answers for a line whose outcome the output could not give
 // before the request's deadline: its key stays reserved (see

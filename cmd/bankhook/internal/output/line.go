@@ -13,6 +13,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -74,15 +75,21 @@ func Marshal(l Line) ([]byte, error) {
 // decoder accepted gives a line that may not be valid JSON. serve writes
 // its lines with it; an event it cannot encode is refused as Marshal
 // refuses it.
-func MarshalDecoded(l Line) ([]byte, error) {
+func MarshalDecoded(l Line) ([]byte, error) { return AppendDecoded(nil, l) }
+
+// AppendDecoded appends the line MarshalDecoded returns to dst, so that a
+// caller that is done with a line can reuse its buffer for the next one.
+// On an error dst is returned unchanged.
+func AppendDecoded(dst []byte, l Line) ([]byte, error) {
 	at := l.ReceivedAt.UTC()
 	e := eventEncoders.Get().(*eventEncoder)
 	defer eventEncoders.Put(e)
 	event, err := e.encode(l.Event)
 	if err != nil {
-		return nil, fmt.Errorf("bankhook: encode event line: %w", err)
+		return dst, fmt.Errorf("bankhook: encode event line: %w", err)
 	}
-	b := make([]byte, 0, 128+len(l.Provider)+len(l.Key)+len(l.Category)+len(l.EventType)+len(l.ObjectType)+len(event)+len(l.Raw))
+	start := len(dst)
+	b := slices.Grow(dst, 128+len(l.Provider)+len(l.Key)+len(l.Category)+len(l.EventType)+len(l.ObjectType)+len(event)+len(l.Raw))
 	b = append(b, `{"provider":`...)
 	b, err = appendString(b, l.Provider)
 	b = append(b, `,"key":`...)
@@ -94,19 +101,29 @@ func MarshalDecoded(l Line) ([]byte, error) {
 	b = append(b, `,"object_type":`...)
 	b, err = appendStringErr(b, l.ObjectType, err)
 	if err != nil {
-		return Marshal(l) // its error, as Marshal words it
+		return appendMarshal(b[:start], l) // its error, as Marshal words it
 	}
 	b = append(b, `,"received_at":"`...)
 	n := len(b)
 	b = at.AppendFormat(b, time.RFC3339Nano)
 	if b[n+len("9999")] != '-' { // a year Marshal refuses: its error
-		return Marshal(l)
+		return appendMarshal(b[:start], l)
 	}
 	b = append(b, `","event":`...)
 	b = append(b, event...)
 	b = append(b, `,"raw":`...)
 	b = appendCompact(b, l.Raw)
 	return append(b, '}'), nil
+}
+
+// appendMarshal appends what Marshal returns for l to dst, or returns dst
+// and Marshal's error.
+func appendMarshal(dst []byte, l Line) ([]byte, error) {
+	b, err := Marshal(l)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, b...), nil
 }
 
 // appendString appends s quoted as the line's encoder quotes it.

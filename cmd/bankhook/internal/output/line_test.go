@@ -183,9 +183,28 @@ func TestMarshalDecodedIsMarshal(t *testing.T) {
 				got, err := MarshalDecoded(l)
 				require.NoError(t, err)
 				require.Equal(t, string(want), string(got))
+				// Appended after what a reused buffer still holds, with
+				// room for it or not.
+				for _, dst := range [][]byte{[]byte("old line\n"), make([]byte, 3, 64<<10)} {
+					prefix := string(dst)
+					got, err := AppendDecoded(dst, l)
+					require.NoError(t, err)
+					require.Equal(t, prefix+string(want), string(got))
+				}
 			}
 		})
 	}
+}
+
+// TestAppendDecodedError: an event the line cannot hold leaves dst as it
+// was, with Marshal's error.
+func TestAppendDecodedError(t *testing.T) {
+	l := Line{Provider: "bunq", Key: "k", ReceivedAt: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), Raw: []byte(`{}`)}
+	_, want := Marshal(l)
+	require.Error(t, want)
+	got, err := AppendDecoded([]byte("kept"), l)
+	assert.EqualError(t, err, want.Error())
+	assert.Equal(t, "kept", string(got))
 }
 
 func TestMarshalDecodedNilEvent(t *testing.T) {
