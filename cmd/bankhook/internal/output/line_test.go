@@ -121,33 +121,26 @@ func FuzzEventLine(f *testing.F) {
 }
 
 func BenchmarkMarshalLine(b *testing.B) {
+	encoders := []struct {
+		suffix string
+		encode func(Line) ([]byte, error)
+	}{{"", Marshal}, {"/decoded", MarshalDecoded}}
 	for _, s := range []struct{ provider, name string }{{"bunq", "MUTATION"}, {"bankhub", "TRANSACTIONS_DEFAULT_UPDATE"}} {
-		b.Run(s.provider+"/"+s.name, func(b *testing.B) {
-			get := map[string]func(string) ([]byte, bool){"bunq": samples.Bunq, "bankhub": samples.Bankhub}[s.provider]
-			body, _ := get(s.name)
-			l, err := lineFor(s.provider, body)
-			require.NoError(b, err)
-			b.SetBytes(int64(len(body)))
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := Marshal(l); err != nil {
-					b.Fatal(err)
+		get := map[string]func(string) ([]byte, bool){"bunq": samples.Bunq, "bankhub": samples.Bankhub}[s.provider]
+		body, _ := get(s.name)
+		l, err := lineFor(s.provider, body)
+		require.NoError(b, err)
+		for _, e := range encoders {
+			b.Run(s.provider+"/"+s.name+e.suffix, func(b *testing.B) {
+				b.SetBytes(int64(len(body)))
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := e.encode(l); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-		})
-		b.Run(s.provider+"/"+s.name+"/decoded", func(b *testing.B) {
-			get := map[string]func(string) ([]byte, bool){"bunq": samples.Bunq, "bankhub": samples.Bankhub}[s.provider]
-			body, _ := get(s.name)
-			l, err := lineFor(s.provider, body)
-			require.NoError(b, err)
-			b.SetBytes(int64(len(body)))
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := MarshalDecoded(l); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+			})
+		}
 	}
 }
 
