@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"net/url"
 	"os"
 	"strings"
 
@@ -62,19 +61,6 @@ func (c *serveConfig) readSecrets(set map[string]bool, getenv func(string) strin
 		c.Postgres = getenv(envPostgres)
 	}
 	return nil
-}
-
-// redactPassword keeps the password of a PostgreSQL URL out of err's
-// text.
-func redactPassword(err error, raw string) error {
-	u, perr := url.Parse(raw)
-	if perr != nil || u.User == nil {
-		return err
-	}
-	if p, ok := u.User.Password(); ok && p != "" {
-		return errors.New(strings.ReplaceAll(err.Error(), p, "xxxxx"))
-	}
-	return err
 }
 
 // readTokenFile reads a token from path: its content, without the

@@ -15,7 +15,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/time/rate"
 
@@ -362,8 +362,8 @@ func (c *serveConfig) validateLimits(set map[string]bool) error {
 		}
 	}
 	if c.Postgres != "" {
-		if _, err := pgx.ParseConfig(c.Postgres); err != nil {
-			return fmt.Errorf("--postgres: %w", redactPassword(err, c.Postgres))
+		if _, err := pgxpool.ParseConfig(c.Postgres); err != nil { // its error shows the URL with the password as xxxxx
+			return fmt.Errorf("--postgres: %w", err)
 		}
 		if c.Forward != "" {
 			return errors.New("--forward does not go with --postgres: the database decides which deliveries are new after the target saw them, so a failed forward would never be retried")

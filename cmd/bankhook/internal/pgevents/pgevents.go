@@ -14,7 +14,6 @@ package pgevents
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"strings"
@@ -109,7 +108,7 @@ const DefaultMaxConns = 32
 func Open(ctx context.Context, url string) (*Table, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
-		return nil, fmt.Errorf("--postgres: %w", redactURL(err, url))
+		return nil, fmt.Errorf("--postgres: %w", err) // the URL in it shows the password as xxxxx
 	}
 	if !strings.Contains(url, "pool_max_conns") {
 		cfg.MaxConns = DefaultMaxConns
@@ -124,14 +123,6 @@ func Open(ctx context.Context, url string) (*Table, error) {
 		return nil, err
 	}
 	return t, nil
-}
-
-// redactURL keeps a password in url out of err's text.
-func redactURL(err error, url string) error {
-	if cfg, perr := pgx.ParseConfig(url); perr == nil && cfg.Password != "" && strings.Contains(err.Error(), cfg.Password) {
-		return errors.New(strings.ReplaceAll(err.Error(), cfg.Password, "xxxxx"))
-	}
-	return err
 }
 
 // create makes the table under createLock, then checks its shape.
